@@ -1,0 +1,130 @@
+"""The ``parley`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+
+from parley.config import SETTINGS, Config, settings_markdown
+from parley.errors import ParleyError
+
+
+def _service(config: Config):
+    from parley.service import CommentService
+    from parley.store import open_store
+
+    store = open_store(config.database_url)
+    if store.schema_version() == 0:
+        raise ParleyError("the database is not migrated yet: run `parley migrate`")
+    return CommentService(store, config)
+
+
+def cmd_migrate(args, config: Config) -> int:
+    from parley.store import open_store
+
+    store = open_store(config.database_url)
+    applied = store.migrate()
+    print(f"migrated {config.database_url}: " + (f"applied {applied}" if applied else "already up to date")
+          + f", schema version {store.schema_version()}")
+    store.close()
+    return 0
+
+
+def cmd_serve(args, config: Config) -> int:
+    import uvicorn
+
+    from parley.store import open_store
+
+    store = open_store(config.database_url)
+    if store.schema_version() == 0:
+        raise ParleyError("the database is not migrated yet: run `parley migrate`")
+    store.close()
+    host = args.host or config.host
+    port = args.port or config.port
+    workers = args.workers or config.workers
+    print(f"Parley serving {config.database_url} on http://{host}:{port} ({workers} worker(s))", flush=True)
+    uvicorn.run("parley.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                loop="uvloop", http="httptools", access_log=args.access_log, log_level="warning",
+                proxy_headers=False)
+    return 0
+
+
+def cmd_import_scraped(args, config: Config) -> int:
+    from parley.importers.scraped import import_page, parse
+    from parley.service import parse_time
+
+    scraped_at = parse_time(args.scraped_at, "--scraped-at") if args.scraped_at else datetime.now(timezone.utc)
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        raise ParleyError(f"cannot read {args.file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ParleyError(f"{args.file} is not UTF-8 text") from None
+    page = parse(text)
+    service = _service(config)
+    result = import_page(service, page, slug=args.slug, scraped_at=scraped_at, title=args.title, url=args.url)
+    print(f"{'created' if result.story_created else 'found'} story {args.slug!r}; "
+          f"{result.comments_added} of {result.comments_seen} comments added")
+    return 0
+
+
+def cmd_demo(args, config: Config) -> int:
+    from parley.demo import load_demo
+
+    slug, added = load_demo(_service(config))
+    print(f"demo story at /stories/{slug} ({'loaded' if added else 'already there'})")
+    return 0
+
+
+def cmd_settings(args, config: Config) -> int:
+    print(settings_markdown(), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parley", description="Self-hosted comments for news sites.",
+                                     epilog="Settings come from the environment: " +
+                                     ", ".join(s.name for s in SETTINGS) + " (see `parley settings`).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(func=cmd_migrate)
+
+    serve = sub.add_parser("serve", help="serve the reader pages and the API")
+    serve.add_argument("--host", help="address to listen on (PARLEY_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (PARLEY_PORT)")
+    serve.add_argument("--workers", type=int, help="server processes (PARLEY_WORKERS)")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(func=cmd_serve)
+
+    imp = sub.add_parser("import", help="import stories and comments")
+    imp_sub = imp.add_subparsers(dest="format", required=True)
+    scraped = imp_sub.add_parser("scraped", help="a scraped story page with its comments")
+    scraped.add_argument("file")
+    scraped.add_argument("--slug", required=True, help="the story's slug")
+    scraped.add_argument("--scraped-at", help="when the page was saved (ISO 8601); relative times count back "
+                                              "from it (default: now)")
+    scraped.add_argument("--title", help="the story's title (default: its first sentence)")
+    scraped.add_argument("--url", help="the story's canonical URL")
+    scraped.set_defaults(func=cmd_import_scraped)
+
+    sub.add_parser("demo", help="load the demo story").set_defaults(func=cmd_demo)
+    sub.add_parser("settings", help="print every setting with its default").set_defaults(func=cmd_settings)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args, Config.from_env())
+    except ParleyError as exc:
+        print(f"parley: error: {exc.message}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # e.g. a malformed PARLEY_DATABASE_URL
+        print(f"parley: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Every setting, declared once as (name, default, help) and read from the environment.
+
+``docs/settings.md`` is generated from ``SETTINGS`` and a test fails when it falls behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+    kind: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PARLEY_DATABASE_URL", "sqlite:///parley.db",
+            "Where comments live: sqlite:///path (embedded, the default) or postgresql://user@host/db."),
+    Setting("PARLEY_HOST", "127.0.0.1", "Address `parley serve` listens on."),
+    Setting("PARLEY_PORT", "8000", "Port `parley serve` listens on.", int),
+    Setting("PARLEY_WORKERS", "1", "Server processes for `parley serve`.", int),
+    Setting("PARLEY_SECRET_KEY", "",
+            "Key for edit tokens. Empty: a key generated at first migration and kept in the database."),
+    Setting("PARLEY_ADMIN_TOKEN", "",
+            "Bearer token for story management (create, update, close). Empty: those endpoints "
+            "answer only clients on loopback; set it whenever a proxy or another host is in front."),
+    Setting("PARLEY_MAX_BODY_CHARS", "5000", "Longest comment body, in characters after trimming.", int),
+    Setting("PARLEY_EDIT_WINDOW_SECONDS", "900", "How long a guest may edit or delete their comment.", int),
+    Setting("PARLEY_RATE_LIMIT", "10",
+            "Comments per minute allowed from one client address and from one author; 0 turns limits off.", int),
+    Setting("PARLEY_PAGE_SIZE", "50", "Top-level comments per page; their replies come with them.", int),
+    Setting("PARLEY_SECURE_COOKIES", "0", "1: mark cookies Secure (serve over HTTPS).", int),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    database_url: str
+    host: str
+    port: int
+    workers: int
+    secret_key: str
+    admin_token: str
+    max_body_chars: int
+    edit_window_seconds: int
+    rate_limit: int
+    page_size: int
+    secure_cookies: int
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:
+        env = os.environ if env is None else env
+        values = {}
+        for s in SETTINGS:
+            raw = env.get(s.name, s.default)
+            key = s.name.removeprefix("PARLEY_").lower()
+            try:
+                values[key] = s.kind(raw)
+            except ValueError:
+                raise SystemExit(f"{s.name}={raw!r} is not a valid {s.kind.__name__}") from None
+        values.update(overrides)
+        return cls(**values)
+
+
+def settings_markdown() -> str:
+    lines = ["# Settings", "", "Each is read from the environment when Parley starts.", "",
+             "| name | default | what it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        lines.append(f"| `{s.name}` | `{s.default}` | {s.help} |")
+    return "\n".join(lines) + "\n"

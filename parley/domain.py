@@ -1,0 +1,150 @@
+"""The newsroom's words as types: stories, authors, comments, notices.
+
+Everything here is plain data with the behaviour that belongs to it; nothing
+knows about HTTP or a database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class AuthorKind(str, enum.Enum):
+    GUEST = "guest"
+    REGISTERED = "registered"
+    STAFF = "staff"
+
+
+class CommentState(str, enum.Enum):
+    """Where a comment stands. Only PUBLISHED and FOLDED are shown to readers."""
+
+    PUBLISHED = "published"
+    FOLDED = "folded"  # published behind one or more notices a reader opens
+    PENDING = "pending"  # waiting for a moderator
+    REJECTED = "rejected"
+    DELETED = "deleted"
+
+    @property
+    def visible(self) -> bool:
+        return self in (CommentState.PUBLISHED, CommentState.FOLDED)
+
+
+# The notice texts read exactly as the pages Parley serves and imports do.
+NOTICE_TEXTS = {
+    "spoiler": "This comment contains spoilers. Click here if you want to read.",
+    "offensive": "This comment may be offensive. Click here if you want to read.",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Notice:
+    """A labelled reason a comment is folded, e.g. a spoiler warning."""
+
+    kind: str
+    text: str
+
+    @classmethod
+    def of(cls, kind: str) -> Notice:
+        return cls(kind, NOTICE_TEXTS.get(kind, f"This comment is folded ({kind}). Click here if you want to read."))
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "text": self.text}
+
+
+@dataclasses.dataclass
+class Story:
+    slug: str
+    title: str
+    body: str = ""
+    url: str = ""
+    dateline: str = ""
+    credit: str = ""
+    published_at: datetime | None = None
+    comments_open: bool = True
+    id: int | None = None
+    comment_count: int = 0
+    # Bumped by every change to the story's comments; caches key on it.
+    revision: int = 0
+    created_at: datetime = dataclasses.field(default_factory=utcnow)
+
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.body.split("\n\n") if p.strip()]
+
+
+@dataclasses.dataclass
+class Author:
+    display_name: str
+    kind: AuthorKind = AuthorKind.GUEST
+    email: str | None = None
+    id: int | None = None
+
+    @property
+    def guest(self) -> bool:
+        return self.kind is AuthorKind.GUEST
+
+    @property
+    def badge(self) -> str:
+        return {AuthorKind.GUEST: "Guest", AuthorKind.STAFF: "Staff"}.get(self.kind, "")
+
+    @property
+    def identity_key(self) -> str:
+        """Guests are one author per (name, email): what they typed is all we know."""
+        if self.kind is AuthorKind.GUEST:
+            return f"guest:{self.display_name.casefold()}:{(self.email or '').casefold()}"
+        return f"{self.kind.value}:{self.display_name.casefold()}"
+
+
+TOMBSTONE_HTML = "<p><em>This comment was deleted.</em></p>"
+
+
+@dataclasses.dataclass
+class Comment:
+    story_id: int
+    author: Author
+    body_source: str
+    body_html: str
+    parent_id: int | None = None
+    root_id: int | None = None
+    depth: int = 0
+    state: CommentState = CommentState.PUBLISHED
+    notices: tuple[Notice, ...] = ()
+    created_at: datetime = dataclasses.field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    id: int | None = None
+    # Counted on roots only: visible replies anywhere below them.
+    reply_total: int = 0
+    idempotency_key: str | None = None
+
+    @property
+    def is_reply(self) -> bool:
+        return self.parent_id is not None
+
+    def attach_to(self, parent: Comment) -> None:
+        """Place this comment under ``parent`` in its thread."""
+        self.parent_id = parent.id
+        self.root_id = parent.root_id or parent.id
+        self.depth = parent.depth + 1
+
+    def fold(self, notice: Notice) -> None:
+        if notice not in self.notices:
+            self.notices = (*self.notices, notice)
+        if self.state is CommentState.PUBLISHED:
+            self.state = CommentState.FOLDED
+
+    def delete(self) -> None:
+        """Become a tombstone: the thread keeps its shape, the words go."""
+        self.state = CommentState.DELETED
+        self.body_source = ""
+        self.body_html = TOMBSTONE_HTML
+        self.notices = ()
+
+    def editable_until(self, window_seconds: int) -> datetime:
+        from datetime import timedelta
+
+        return self.created_at + timedelta(seconds=window_seconds)

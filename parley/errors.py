@@ -1,0 +1,73 @@
+"""Every error Parley raises on purpose, in one tree.
+
+    ParleyError                    code          HTTP
+    ├── InvalidInput(field)        invalid       400/422
+    ├── NotFound                   not_found     404
+    ├── Forbidden                  forbidden     403
+    ├── Conflict                   conflict      409
+    │   └── CommentsClosed         closed        409
+    ├── RateLimited(retry_after)   rate_limited  429
+    └── ImportFormatError(line)    (CLI only)
+
+The web layer maps ``status`` and ``code`` onto ``{"error": {"code", "message", "field"?}}``;
+the CLI prints ``message`` and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class ParleyError(Exception):
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict:
+        error = {"code": self.code, "message": self.message}
+        if self.field:
+            error["field"] = self.field
+        return {"error": error}
+
+
+class InvalidInput(ParleyError):
+    code = "invalid"
+    status = 422
+
+
+class NotFound(ParleyError):
+    code = "not_found"
+    status = 404
+
+
+class Forbidden(ParleyError):
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(ParleyError):
+    code = "conflict"
+    status = 409
+
+
+class CommentsClosed(Conflict):
+    code = "closed"
+
+
+class RateLimited(ParleyError):
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ImportFormatError(ParleyError):
+    code = "import_format"
+
+    def __init__(self, message: str, *, line: int):
+        super().__init__(f"line {line}: {message}")
+        self.line = line

@@ -1,0 +1,196 @@
+"""Import a scraped story page: the plain-text form a scraper saves of a news story
+and the discussion under it (see ``../shared/examples/scraped-story-with-comments.txt``).
+
+    date 2024-04-02 First paragraph of the story...      line 1: the date, then the story
+    <blank>
+    More paragraphs...
+    AFP                                                   the credit line
+    Bob Boomhauer                                         a comment: the name,
+    Bob Boomhauer Guest 6 days ago                        name, badge, relative time,
+    This comment contains spoilers. Click here ...        an optional notice,
+    <blank>
+    Body paragraphs...                                    then the body
+
+Parsing finishes before anything is written, and the writing is one transaction.
+Every comment carries an idempotency key made from its place and text, so importing
+the same page again adds nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from datetime import datetime, timedelta, timezone
+
+from parley.domain import NOTICE_TEXTS, Notice
+from parley.errors import ImportFormatError, NotFound
+from parley.service import CommentService, NewComment
+
+_DATE_LINE = re.compile(r"^\s*date (\d{4}-\d{2}-\d{2})\b\s*(.*)$")
+_META = re.compile(r"^(?:(Guest|Staff|Registered)\s+)?(.+?)\s+ago$")
+_AMOUNT = re.compile(r"^(\d+|an?|one)\s+(second|minute|hour|day|week|month|year)s?$")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
+                 "month": 30 * 86400, "year": 365 * 86400}
+_NOTICE = re.compile(r"^This comment .+ Click here if you want to read\.$")
+_NOTICE_KINDS = {text: kind for kind, text in NOTICE_TEXTS.items()}
+
+
+@dataclasses.dataclass
+class ScrapedComment:
+    line: int  # where its name line is, for error messages
+    name: str
+    badge: str
+    age: timedelta
+    notices: tuple[Notice, ...]
+    body: str
+    reply_to: int | None = None  # index into ScrapedPage.comments
+
+
+@dataclasses.dataclass
+class ScrapedPage:
+    published: datetime
+    paragraphs: list[str]
+    credit: str
+    comments: list[ScrapedComment]
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    def default_title(self) -> str:
+        first = self.paragraphs[0] if self.paragraphs else "Untitled story"
+        sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
+        return sentence if len(sentence) <= 150 else sentence[:147].rsplit(" ", 1)[0] + "..."
+
+
+def parse_age(text: str, line: int) -> timedelta:
+    text = text.strip().lower()
+    if text in ("just now", "moments"):
+        return timedelta(0)
+    if text == "yesterday":
+        return timedelta(days=1)
+    m = _AMOUNT.match(text)
+    if not m:
+        raise ImportFormatError(f"cannot read the comment's time {text!r} (expected e.g. '6 days ago')", line=line)
+    amount = 1 if m.group(1) in ("a", "an", "one") else int(m.group(1))
+    return timedelta(seconds=amount * _UNIT_SECONDS[m.group(2)])
+
+
+def _is_header(lines: list[str], i: int) -> bool:
+    name = lines[i].strip()
+    return bool(name) and i + 1 < len(lines) and lines[i + 1].strip().startswith(name + " ")
+
+
+def parse(text: str) -> ScrapedPage:
+    lines = text.splitlines()
+    if not lines:
+        raise ImportFormatError("the file is empty", line=1)
+    first = _DATE_LINE.match(lines[0])
+    if not first:
+        raise ImportFormatError("the first line must start with 'date YYYY-MM-DD'", line=1)
+    try:
+        published = datetime.strptime(first.group(1), "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ImportFormatError(f"{first.group(1)!r} is not a date", line=1) from None
+
+    starts = [i for i in range(1, len(lines)) if _is_header(lines, i)]
+    story_end = starts[0] if starts else len(lines)
+    paragraphs = _paragraphs([first.group(2), *lines[1:story_end]])
+    if not paragraphs:
+        raise ImportFormatError("the story has no text", line=1)
+    credit = ""
+    if len(paragraphs) > 1 and len(paragraphs[-1]) <= 80 and "\n" not in paragraphs[-1] \
+            and not paragraphs[-1].endswith((".", "!", "?", '"')):
+        credit = paragraphs.pop()
+
+    comments = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        comments.append(_comment(lines, start, end))
+    _link_replies(comments)
+    return ScrapedPage(published, paragraphs, credit, comments)
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    text = "\n".join(line.rstrip() for line in lines)
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _comment(lines: list[str], start: int, end: int) -> ScrapedComment:
+    name = lines[start].strip()
+    meta_line = start + 2  # 1-based number of the meta line
+    m = _META.match(lines[start + 1].strip()[len(name) + 1:].strip())
+    if not m:
+        raise ImportFormatError(f"expected '{name} Guest <time> ago'", line=meta_line)
+    age = parse_age(m.group(2), meta_line)
+    rest = start + 2
+    notices = []
+    while rest < end and _NOTICE.match(lines[rest].strip()):
+        text = lines[rest].strip()
+        notices.append(Notice(_NOTICE_KINDS.get(text, "notice"), text))
+        rest += 1
+    body = "\n\n".join(_paragraphs(lines[rest:end]))
+    if not body:
+        raise ImportFormatError(f"the comment by {name} has no text", line=start + 1)
+    return ScrapedComment(start + 1, name, m.group(1) or "", age, tuple(notices), body)
+
+
+def _link_replies(comments: list[ScrapedComment]) -> None:
+    """A body opening "@Name," answers the nearest earlier comment by Name in the
+    same thread (since the last top-level comment), else anywhere earlier."""
+    thread_start = 0
+    for i, comment in enumerate(comments):
+        target = None
+        if comment.body.startswith("@"):
+            for lo in (thread_start, 0):
+                target = _nearest_by_mention(comments, lo, i, comment.body)
+                if target is not None:
+                    break
+        comment.reply_to = target
+        if target is None:
+            thread_start = i
+
+
+def _nearest_by_mention(comments: list[ScrapedComment], lo: int, hi: int, body: str) -> int | None:
+    for j in range(hi - 1, lo - 1, -1):
+        name = comments[j].name
+        if body.startswith("@" + name) and body[len(name) + 1:len(name) + 2] in ("", ",", " ", ":", "\n"):
+            return j
+    return None
+
+
+@dataclasses.dataclass
+class ImportResult:
+    story_created: bool
+    comments_added: int
+    comments_seen: int
+
+
+def import_page(service: CommentService, page: ScrapedPage, *, slug: str, scraped_at: datetime,
+                title: str | None = None, url: str | None = None) -> ImportResult:
+    """Write a parsed page: the story (unless the slug exists) and its comments."""
+    with service.store.atomic():
+        try:
+            service.get_story(slug)
+            created = False
+        except NotFound:
+            fields = {"slug": slug, "title": title or page.default_title(), "body": page.body,
+                      "credit": page.credit, "published_at": page.published.isoformat()}
+            if url:
+                fields["url"] = url
+            service.create_story(fields)
+            created = True
+        ids: list[int] = []
+        added = 0
+        for n, c in enumerate(page.comments):
+            fingerprint = hashlib.sha256(f"{n}\x00{c.name}\x00{c.body}".encode()).hexdigest()[:32]
+            posted = service.import_comment(NewComment(
+                story_slug=slug, author_name=c.name, body=c.body,
+                parent_id=ids[c.reply_to] if c.reply_to is not None else None,
+                created_at=scraped_at - c.age, notices=c.notices,
+                idempotency_key=f"scraped:{fingerprint}",
+            ))
+            ids.append(posted.comment.id)
+            added += posted.created
+    return ImportResult(created, added, len(page.comments))

@@ -1,0 +1,363 @@
+"""The rules. Every way in (API, reader page, importer, CLI) posts through here.
+
+The store keeps data consistent; this layer decides what may be written: names and
+bodies, threading, closed stories, edit windows, rate limits and idempotent retries.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import orjson
+
+from parley.config import Config
+from parley.domain import Author, AuthorKind, Comment, CommentState, Notice, Story, utcnow
+from parley.errors import CommentsClosed, Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from parley.ratelimit import RateLimiter
+from parley.render import render_body
+from parley.store import RootPage, Sort, Store, sort_key
+from parley.thread import MAX_NESTING, arrange
+
+MAX_NAME_CHARS = 50
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]+$")
+_INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn"}  # control, format, private use, surrogates, unassigned
+
+
+@dataclasses.dataclass
+class NewComment:
+    """What a writer sends to post a comment."""
+
+    story_slug: str
+    author_name: str
+    body: str
+    parent_id: int | None = None
+    spoiler: bool = False
+    email: str | None = None
+    client_addr: str = ""
+    idempotency_key: str | None = None
+    # Importers carry the original time and notices; live posts leave them empty.
+    created_at: datetime | None = None
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclasses.dataclass
+class Posted:
+    comment: Comment
+    edit_token: str
+    created: bool  # False when an idempotent retry returned the first result
+
+
+@dataclasses.dataclass
+class ThreadPage:
+    story: Story
+    comments: list[Comment]  # parents before children
+    next_cursor: str | None
+    sort: Sort
+
+
+class CommentService:
+    def __init__(self, store: Store, config: Config, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.rate_limiter = RateLimiter(config.rate_limit)
+        self._secret = (config.secret_key or store.set_meta_default("secret_key", secrets.token_hex(32))).encode()
+
+    # --- stories -------------------------------------------------------------
+    def create_story(self, fields: dict) -> Story:
+        story = Story(slug=clean_slug(fields.get("slug")), title=_required_text(fields, "title", 300))
+        _apply_story_fields(story, fields)
+        return self.store.add_story(story)
+
+    def get_story(self, slug: str) -> Story:
+        story = self.store.get_story(slug)
+        if story is None:
+            raise NotFound(f"no story with slug {slug!r}", field="slug")
+        return story
+
+    def update_story(self, slug: str, fields: dict) -> Story:
+        if "slug" in fields and fields["slug"] != slug:
+            raise InvalidInput("a story's slug cannot change", field="slug")
+        with self.store.atomic():
+            story = self.get_story(slug)
+            if "title" in fields:
+                story.title = _required_text(fields, "title", 300)
+            _apply_story_fields(story, fields)
+            return self.store.update_story(story)
+
+    def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
+        if len(slugs) > 200:
+            raise InvalidInput("at most 200 slugs at once", field="slugs")
+        return self.store.comment_counts(list(slugs))
+
+    # --- posting -------------------------------------------------------------
+    def post(self, new: NewComment) -> Posted:
+        """A reader's comment: every rule applies."""
+        return self._post(new, imported=False)
+
+    def import_comment(self, new: NewComment) -> Posted:
+        """A comment from an archive or a scraped page: it keeps its own time and
+        notices, and neither rate limits nor a closed story stop it."""
+        if new.created_at is None:
+            raise InvalidInput("an imported comment needs its time", field="created_at")
+        return self._post(new, imported=True)
+
+    def _post(self, new: NewComment, *, imported: bool) -> Posted:
+        name = clean_name(new.author_name)
+        body = clean_body(new.body, self.config.max_body_chars)
+        email = clean_email(new.email)
+        key = _clean_idempotency_key(new.idempotency_key)
+        story = self.get_story(new.story_slug)
+        if key:
+            earlier = self.store.find_by_idempotency_key(story.id, key)
+            if earlier is not None:
+                return Posted(earlier, self.edit_token(earlier), created=False)
+        author = Author(display_name=name, email=email, kind=AuthorKind.GUEST)
+        if not imported:
+            if not story.comments_open:
+                raise CommentsClosed("comments on this story are closed", field="story")
+            wait = self.rate_limiter.check(f"addr:{new.client_addr}", author.identity_key)
+            if wait is not None:
+                raise RateLimited(f"too many comments; try again in {wait} s", retry_after=wait)
+        try:
+            with self.store.atomic():
+                comment = self._compose(story, author, body, new if imported else
+                                        dataclasses.replace(new, created_at=None, notices=()))
+                comment.idempotency_key = key
+                self.store.add_comment(comment)
+        except Conflict:
+            # Two retries raced; the first one in wins and both see it.
+            earlier = key and self.store.find_by_idempotency_key(story.id, key)
+            if not earlier:
+                raise
+            return Posted(earlier, self.edit_token(earlier), created=False)
+        return Posted(comment, self.edit_token(comment), created=True)
+
+    def _compose(self, story: Story, author: Author, body: str, new: NewComment) -> Comment:
+        parent = None
+        if new.parent_id is not None:
+            parent = self.store.get_comment(_int(new.parent_id, "parent_id"))
+            if parent is None or parent.story_id != story.id:
+                raise InvalidInput("parent_id is not a comment on this story", field="parent_id")
+            if not parent.state.visible:
+                raise InvalidInput("cannot reply to a comment that is not published", field="parent_id")
+        comment = Comment(
+            story_id=story.id,
+            author=self.store.find_or_add_author(author),
+            body_source=body,
+            body_html=render_body(body, reply_to=(parent.id, parent.author.display_name) if parent else None),
+            created_at=new.created_at or self.clock(),
+        )
+        if parent is not None:
+            comment.attach_to(parent)
+        for notice in new.notices:
+            comment.fold(notice)
+        if new.spoiler:
+            comment.fold(Notice.of("spoiler"))
+        return comment
+
+    # --- the writer's own changes --------------------------------------------
+    def edit_token(self, comment: Comment) -> str:
+        """The guest's key to their comment. Derived, not stored: a retried post
+        gets the same token, and a database leak gives away none."""
+        return hmac.new(self._secret, f"edit:{comment.id}".encode(), hashlib.sha256).hexdigest()[:40]
+
+    def _owned(self, comment_id: int, token: str | None) -> Comment:
+        comment = self.store.get_comment(_int(comment_id, "comment_id"))
+        if comment is None or comment.state is CommentState.DELETED:
+            raise NotFound("no such comment", field="comment_id")
+        if not token or not hmac.compare_digest(token, self.edit_token(comment)):
+            raise Forbidden("the edit token does not match this comment", field="edit_token")
+        if self.clock() > comment.editable_until(self.config.edit_window_seconds):
+            raise Forbidden("the time to edit or delete this comment has passed", field="edit_token")
+        return comment
+
+    def edit(self, comment_id: int, token: str | None, body: str) -> Comment:
+        body = clean_body(body, self.config.max_body_chars)
+        with self.store.atomic():
+            comment = self._owned(comment_id, token)
+            parent = self.store.get_comment(comment.parent_id) if comment.parent_id else None
+            comment.body_source = body
+            comment.body_html = render_body(
+                body, reply_to=(parent.id, parent.author.display_name) if parent else None)
+            comment.edited_at = self.clock()
+            return self.store.update_comment(comment, was=comment.state)
+
+    def delete(self, comment_id: int, token: str | None) -> Comment:
+        with self.store.atomic():
+            comment = self._owned(comment_id, token)
+            was = comment.state
+            comment.delete()
+            return self.store.update_comment(comment, was=was)
+
+    def get_comment(self, comment_id: int) -> Comment:
+        comment = self.store.get_comment(_int(comment_id, "comment_id"))
+        if comment is None or not (comment.state.visible or comment.state is CommentState.DELETED):
+            raise NotFound("no such comment", field="comment_id")
+        return comment
+
+    # --- reading -------------------------------------------------------------
+    def thread_of(self, story: Story, comment_id) -> ThreadPage:
+        """The one thread (a top-level comment and all below it) that holds a comment."""
+        comment = self.store.get_comment(_int(comment_id, "thread"))
+        if comment is None or comment.story_id != story.id:
+            raise NotFound("no such comment on this story", field="thread")
+        root = self.store.get_comment(comment.root_id) if comment.root_id else comment
+        return ThreadPage(story, arrange([root], self.store.list_replies([root.id])), None, Sort.OLDEST)
+
+    def place_in_page(self, comment: Comment) -> tuple[int | None, str | None]:
+        """Where a new reply hangs on the page, which nests three levels deep: the id
+        of the comment it is listed under, and for a flattened reply whom it answers."""
+        if comment.depth < MAX_NESTING:
+            return comment.parent_id, None
+        parent = self.store.get_comment(comment.parent_id)
+        anchor = parent
+        while anchor.depth >= MAX_NESTING:
+            anchor = self.store.get_comment(anchor.parent_id)
+        return anchor.id, parent.author.display_name
+
+    def thread_page(self, story: Story, *, sort: str | Sort = Sort.OLDEST, cursor: str | None = None,
+                    limit: int | None = None) -> ThreadPage:
+        sort = _sort(sort)
+        limit = self.config.page_size if limit is None else limit
+        if not 1 <= limit <= 500:
+            raise InvalidInput("limit must be between 1 and 500", field="limit")
+        after = decode_cursor(cursor, sort) if cursor else None
+        roots = self.store.list_roots(RootPage(story.id, sort, after, limit + 1))
+        more = len(roots) > limit
+        roots = roots[:limit]
+        replies = self.store.list_replies([r.id for r in roots])
+        next_cursor = encode_cursor(sort, sort_key(roots[-1], sort)) if more else None
+        return ThreadPage(story, arrange(roots, replies), next_cursor, sort)
+
+
+# --- cleaning input: each raises InvalidInput naming its field ---------------
+def clean_name(raw) -> str:
+    if not isinstance(raw, str):
+        raise InvalidInput("a display name is required", field="author_name")
+    name = "".join(ch for ch in unicodedata.normalize("NFC", raw)
+                   if unicodedata.category(ch) not in _INVISIBLE)
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("a display name is required", field="author_name")
+    if len(name) > MAX_NAME_CHARS:
+        raise InvalidInput(f"a display name has at most {MAX_NAME_CHARS} characters", field="author_name")
+    return name
+
+
+def clean_body(raw, max_chars: int) -> str:
+    if not isinstance(raw, str):
+        raise InvalidInput("a comment needs text", field="body")
+    body = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\x00", "").strip()
+    if not body:
+        raise InvalidInput("a comment needs text", field="body")
+    if len(body) > max_chars:
+        raise InvalidInput(f"a comment has at most {max_chars} characters", field="body")
+    return body
+
+
+def clean_email(raw) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or not _EMAIL.match(raw.strip()) or len(raw) > 320:
+        raise InvalidInput("that is not an email address", field="email")
+    return raw.strip()
+
+
+def clean_slug(raw) -> str:
+    if not isinstance(raw, str) or not _SLUG.match(raw):
+        raise InvalidInput("a slug is 1-100 lowercase letters, digits and hyphens", field="slug")
+    return raw
+
+
+def _required_text(fields: dict, name: str, max_chars: int) -> str:
+    value = fields.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{name} is required", field=name)
+    if len(value) > max_chars:
+        raise InvalidInput(f"{name} has at most {max_chars} characters", field=name)
+    return value.strip()
+
+
+def _apply_story_fields(story: Story, fields: dict) -> None:
+    for name, limit in (("body", 200_000), ("credit", 200), ("dateline", 200), ("url", 2000)):
+        if name in fields and fields[name] is not None:
+            value = fields[name]
+            if not isinstance(value, str) or len(value) > limit:
+                raise InvalidInput(f"{name} must be text of at most {limit} characters", field=name)
+            if name == "url" and value and not value.startswith(("https://", "http://")):
+                raise InvalidInput("url must start with http:// or https://", field="url")
+            setattr(story, name, value.strip())
+    if fields.get("published_at") is not None:
+        story.published_at = parse_time(fields["published_at"], "published_at")
+    if "comments_open" in fields:
+        if not isinstance(fields["comments_open"], bool):
+            raise InvalidInput("comments_open must be true or false", field="comments_open")
+        story.comments_open = fields["comments_open"]
+
+
+def parse_time(raw, field: str) -> datetime:
+    from datetime import timezone
+
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        raise InvalidInput(f"{field} must be an ISO 8601 time", field=field) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _int(raw, field: str) -> int:
+    if isinstance(raw, bool):
+        raise InvalidInput(f"{field} must be a whole number", field=field)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{field} must be a whole number", field=field) from None
+    if not 0 < value < 2**62:
+        raise InvalidInput(f"{field} is out of range", field=field)
+    return value
+
+
+def _clean_idempotency_key(raw) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or len(raw) > 200:
+        raise InvalidInput("an idempotency key is text of at most 200 characters", field="idempotency_key")
+    return raw
+
+
+def _sort(raw) -> Sort:
+    try:
+        return Sort(raw)
+    except ValueError:
+        raise InvalidInput(f"sort must be one of {', '.join(s.value for s in Sort)}", field="sort") from None
+
+
+def encode_cursor(sort: Sort, key: tuple) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([sort.value, *key])).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: Sort) -> tuple:
+    try:
+        raw = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if raw[0] != sort.value:
+            raise ValueError
+        key = tuple(raw[1:])
+        if len(key) != len(sort_key_shape(sort)) or not all(isinstance(v, int) for v in key):
+            raise ValueError
+        return key
+    except (ValueError, TypeError, IndexError, orjson.JSONDecodeError):
+        raise InvalidInput("cursor is not one this server gave out for this sort", field="cursor") from None
+
+
+def sort_key_shape(sort: Sort) -> tuple[str, ...]:
+    return ("reply_total", "created_at", "id") if sort is Sort.REPLIES else ("created_at", "id")

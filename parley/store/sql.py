@@ -1,0 +1,300 @@
+"""The SQL both backends share. A subclass supplies connections and dialect details.
+
+Queries are written with ``?`` placeholders; ``_sql`` turns them into the driver's own.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from importlib import resources
+
+from parley.domain import Author, AuthorKind, Comment, CommentState, Notice, Story, utcnow
+from parley.errors import Conflict
+from parley.store.base import RootPage, Sort, Store, from_us, to_us
+
+_VISIBLE = "('published', 'folded')"
+
+_COMMENT_COLUMNS = """
+    c.id, c.story_id, c.parent_id, c.root_id, c.depth, c.body_source, c.body_html, c.state,
+    c.notices, c.created_at, c.edited_at, c.reply_total, c.idempotency_key,
+    a.id, a.kind, a.display_name, a.email
+"""
+_COMMENT_SELECT = f"SELECT {_COMMENT_COLUMNS} FROM comments c JOIN authors a ON a.id = c.author_id"
+
+_STORY_COLUMNS = """id, slug, url, title, dateline, body, credit, published_at, comments_open,
+    comment_count, revision, created_at"""
+
+
+def _comment(row) -> Comment:
+    (cid, story_id, parent_id, root_id, depth, source, body_html, state, notices, created,
+     edited, reply_total, key, author_id, kind, name, email) = row
+    return Comment(
+        id=cid, story_id=story_id, parent_id=parent_id, root_id=root_id, depth=depth,
+        body_source=source, body_html=body_html, state=CommentState(state),
+        notices=tuple(Notice(n["kind"], n["text"]) for n in json.loads(notices)),
+        created_at=from_us(created), edited_at=from_us(edited) if edited is not None else None,
+        reply_total=reply_total, idempotency_key=key,
+        author=Author(id=author_id, kind=AuthorKind(kind), display_name=name, email=email),
+    )
+
+
+def _story(row) -> Story:
+    (sid, slug, url, title, dateline, body, credit, published, is_open, count, revision, created) = row
+    return Story(
+        id=sid, slug=slug, url=url, title=title, dateline=dateline, body=body, credit=credit,
+        published_at=from_us(published) if published is not None else None,
+        comments_open=bool(is_open), comment_count=count, revision=revision,
+        created_at=from_us(created),
+    )
+
+
+def _notices_json(comment: Comment) -> str:
+    return json.dumps([n.to_dict() for n in comment.notices], ensure_ascii=False)
+
+
+class SQLStore(Store):
+    dialect: str  # names the folder of migrations
+    integrity_errors: tuple[type[Exception], ...]
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    # --- what a backend supplies ---------------------------------------------
+    @abc.abstractmethod
+    def _begin(self) -> contextlib.AbstractContextManager:
+        """A new write transaction on a connection; yields the connection."""
+
+    @abc.abstractmethod
+    def _read_connection(self) -> contextlib.AbstractContextManager: ...
+
+    def _sql(self, query: str) -> str:
+        return query
+
+    def _in(self, column: str, values: Sequence) -> tuple[str, list]:
+        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+
+    # --- connections and transactions ----------------------------------------
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self._tx():
+            yield
+
+    @contextlib.contextmanager
+    def _tx(self):
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current
+            return
+        with self._begin() as conn:
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    @contextlib.contextmanager
+    def _reader(self):
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current
+        else:
+            with self._read_connection() as conn:
+                yield conn
+
+    def _one(self, query: str, params: Sequence = ()):
+        with self._reader() as conn:
+            return conn.execute(self._sql(query), params).fetchone()
+
+    def _all(self, query: str, params: Sequence = ()) -> list:
+        with self._reader() as conn:
+            return conn.execute(self._sql(query), params).fetchall()
+
+    # --- migrations ----------------------------------------------------------
+    def _migrations(self) -> list[tuple[int, str]]:
+        folder = resources.files("parley.store") / "migrations" / self.dialect
+        found = []
+        for entry in folder.iterdir():
+            if entry.name.endswith(".sql"):
+                found.append((int(entry.name.split("_", 1)[0]), entry.read_text()))
+        return sorted(found)
+
+    def migrate(self) -> list[int]:
+        applied = []
+        with self._tx() as conn:
+            self._lock_for_migration(conn)
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                         "(version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            done = {v for (v,) in conn.execute("SELECT version FROM schema_migrations").fetchall()}
+            for version, script in self._migrations():
+                if version in done:
+                    continue
+                self._run_script(conn, script)
+                conn.execute(self._sql("INSERT INTO schema_migrations VALUES (?, ?)"),
+                             (version, to_us(utcnow())))
+                applied.append(version)
+        return applied
+
+    def _lock_for_migration(self, conn) -> None:
+        """Keep two processes from migrating at once (SQLite's write lock already does)."""
+
+    @abc.abstractmethod
+    def _run_script(self, conn, script: str) -> None: ...
+
+    def schema_version(self) -> int:
+        try:
+            row = self._one("SELECT MAX(version) FROM schema_migrations")
+        except self.missing_table_errors:
+            return 0
+        return row[0] or 0
+
+    # --- meta ----------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM parley_meta WHERE key = ?", (key,))
+        return row[0] if row else None
+
+    def set_meta_default(self, key: str, value: str) -> str:
+        with self._tx() as conn:
+            conn.execute(self._sql("INSERT INTO parley_meta (key, value) VALUES (?, ?) "
+                                   "ON CONFLICT (key) DO NOTHING"), (key, value))
+            return conn.execute(self._sql("SELECT value FROM parley_meta WHERE key = ?"), (key,)).fetchone()[0]
+
+    # --- stories -------------------------------------------------------------
+    def add_story(self, story: Story) -> Story:
+        try:
+            with self._tx() as conn:
+                row = conn.execute(self._sql(
+                    "INSERT INTO stories (slug, url, title, dateline, body, credit, published_at,"
+                    " comments_open, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+                    (story.slug, story.url, story.title, story.dateline, story.body, story.credit,
+                     to_us(story.published_at) if story.published_at else None,
+                     story.comments_open, to_us(story.created_at))).fetchone()
+        except self.integrity_errors:
+            raise Conflict(f"a story with slug {story.slug!r} exists", field="slug") from None
+        story.id = row[0]
+        return story
+
+    def get_story(self, slug: str) -> Story | None:
+        row = self._one(f"SELECT {_STORY_COLUMNS} FROM stories WHERE slug = ?", (slug,))
+        return _story(row) if row else None
+
+    def update_story(self, story: Story) -> Story:
+        with self._tx() as conn:
+            row = conn.execute(self._sql(
+                "UPDATE stories SET url = ?, title = ?, dateline = ?, body = ?, credit = ?,"
+                " published_at = ?, comments_open = ?, revision = revision + 1 WHERE id = ?"
+                " RETURNING revision"),
+                (story.url, story.title, story.dateline, story.body, story.credit,
+                 to_us(story.published_at) if story.published_at else None,
+                 story.comments_open, story.id)).fetchone()
+        story.revision = row[0]
+        return story
+
+    def list_stories(self, limit: int) -> list[Story]:
+        rows = self._all(f"SELECT {_STORY_COLUMNS} FROM stories ORDER BY created_at DESC, id DESC LIMIT ?", (limit,))
+        return [_story(r) for r in rows]
+
+    def story_revision(self, story_id: int) -> int:
+        row = self._one("SELECT revision FROM stories WHERE id = ?", (story_id,))
+        return row[0] if row else -1
+
+    def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
+        if not slugs:
+            return {}
+        where, params = self._in("slug", slugs)
+        return dict(self._all(f"SELECT slug, comment_count FROM stories WHERE {where}", params))
+
+    # --- authors -------------------------------------------------------------
+    def find_or_add_author(self, author: Author) -> Author:
+        with self._tx() as conn:
+            conn.execute(self._sql(
+                "INSERT INTO authors (kind, display_name, email, identity_key) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (identity_key) DO NOTHING"),
+                (author.kind.value, author.display_name, author.email, author.identity_key))
+            row = conn.execute(self._sql("SELECT id, kind, display_name, email FROM authors"
+                                         " WHERE identity_key = ?"), (author.identity_key,)).fetchone()
+        return Author(id=row[0], kind=AuthorKind(row[1]), display_name=row[2], email=row[3])
+
+    # --- comments ------------------------------------------------------------
+    def add_comment(self, comment: Comment) -> Comment:
+        try:
+            with self._tx() as conn:
+                (comment.id,) = conn.execute(self._sql(
+                    "INSERT INTO comments (story_id, parent_id, root_id, depth, author_id, body_source,"
+                    " body_html, state, notices, created_at, edited_at, idempotency_key)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+                    (comment.story_id, comment.parent_id, comment.root_id, comment.depth,
+                     comment.author.id, comment.body_source, comment.body_html, comment.state.value,
+                     _notices_json(comment), to_us(comment.created_at),
+                     to_us(comment.edited_at) if comment.edited_at else None,
+                     comment.idempotency_key)).fetchone()
+                self._count(conn, comment, int(comment.state.visible))
+        except self.integrity_errors as exc:
+            raise Conflict(f"comment not stored: {exc}", field="idempotency_key") from None
+        return comment
+
+    def _count(self, conn, comment: Comment, delta: int) -> None:
+        """Keep the story's count, the root's reply total and the revision in step."""
+        conn.execute(self._sql("UPDATE stories SET comment_count = comment_count + ?,"
+                               " revision = revision + 1 WHERE id = ?"), (delta, comment.story_id))
+        if delta and comment.root_id is not None:
+            conn.execute(self._sql("UPDATE comments SET reply_total = reply_total + ? WHERE id = ?"),
+                         (delta, comment.root_id))
+
+    def get_comment(self, comment_id: int) -> Comment | None:
+        row = self._one(f"{_COMMENT_SELECT} WHERE c.id = ?", (comment_id,))
+        return _comment(row) if row else None
+
+    def find_by_idempotency_key(self, story_id: int, key: str) -> Comment | None:
+        row = self._one(f"{_COMMENT_SELECT} WHERE c.story_id = ? AND c.idempotency_key = ?", (story_id, key))
+        return _comment(row) if row else None
+
+    def update_comment(self, comment: Comment, was: CommentState) -> Comment:
+        with self._tx() as conn:
+            conn.execute(self._sql(
+                "UPDATE comments SET body_source = ?, body_html = ?, state = ?, notices = ?, edited_at = ?"
+                " WHERE id = ?"),
+                (comment.body_source, comment.body_html, comment.state.value, _notices_json(comment),
+                 to_us(comment.edited_at) if comment.edited_at else None, comment.id))
+            self._count(conn, comment, int(comment.state.visible) - int(was.visible))
+        return comment
+
+    def list_roots(self, page: RootPage) -> list[Comment]:
+        where = [f"c.story_id = ? AND c.parent_id IS NULL AND (c.state IN {_VISIBLE} OR c.reply_total > 0)"]
+        params: list = [page.story_id]
+        after = page.after
+        if page.sort is Sort.OLDEST:
+            order = "c.created_at, c.id"
+            if after:
+                where.append("(c.created_at, c.id) > (?, ?)")
+                params += after
+        elif page.sort is Sort.NEWEST:
+            order = "c.created_at DESC, c.id DESC"
+            if after:
+                where.append("(c.created_at, c.id) < (?, ?)")
+                params += after
+        else:
+            order = "c.reply_total DESC, c.created_at, c.id"
+            if after:
+                where.append("(c.reply_total < ? OR (c.reply_total = ? AND (c.created_at, c.id) > (?, ?)))")
+                params += [after[0], *after]
+        params.append(page.limit)
+        rows = self._all(f"{_COMMENT_SELECT} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", params)
+        return [_comment(r) for r in rows]
+
+    def list_replies(self, root_ids: Sequence[int]) -> list[Comment]:
+        if not root_ids:
+            return []
+        where, params = self._in("c.root_id", root_ids)
+        rows = self._all(f"{_COMMENT_SELECT} WHERE {where} ORDER BY c.root_id, c.created_at, c.id", params)
+        return [_comment(r) for r in rows]
+
+
+@lru_cache(maxsize=512)
+def qmark_to_format(query: str) -> str:
+    """``?`` placeholders to psycopg's ``%s``."""
+    return query.replace("?", "%s")

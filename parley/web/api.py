@@ -1,0 +1,181 @@
+"""The public JSON API under /api/v1. Handlers read the request, call the service,
+and shape its answer; the rules live in ``parley.service``."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from parley.domain import Comment, Story
+from parley.errors import InvalidInput
+from parley.service import NewComment
+from parley.web.format import iso
+from parley.web.openapi import OPENAPI
+from parley.web.responses import JSONResponse, cached_response, read_json
+from parley.web.security import client_addr, require_admin
+
+
+def comment_json(comment: Comment) -> dict:
+    return {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "depth": comment.depth,
+        "author": {"name": comment.author.display_name, "guest": comment.author.guest,
+                   "kind": comment.author.kind.value},
+        "created_at": iso(comment.created_at),
+        "edited_at": iso(comment.edited_at),
+        "body_html": comment.body_html,
+        "state": comment.state.value,
+        "notices": [n.to_dict() for n in comment.notices],
+    }
+
+
+def story_json(story: Story) -> dict:
+    return {
+        "slug": story.slug, "title": story.title, "url": story.url, "dateline": story.dateline,
+        "body": story.body, "credit": story.credit, "published_at": iso(story.published_at),
+        "comments_open": story.comments_open, "comment_count": story.comment_count,
+    }
+
+
+def _services(request: Request):
+    return request.app.state.service, request.app.state.config
+
+
+async def create_story(request: Request) -> Response:
+    service, config = _services(request)
+    require_admin(request, config.admin_token)
+    fields = await read_json(request)
+    story = await run_in_threadpool(service.create_story, fields)
+    return JSONResponse(story_json(story), status_code=201,
+                        headers={"Location": f"/api/v1/stories/{story.slug}"})
+
+
+async def get_story(request: Request) -> Response:
+    service, _ = _services(request)
+    story = await run_in_threadpool(service.get_story, request.path_params["slug"])
+    return JSONResponse(story_json(story))
+
+
+async def update_story(request: Request) -> Response:
+    service, config = _services(request)
+    require_admin(request, config.admin_token)
+    fields = await read_json(request)
+    story = await run_in_threadpool(service.update_story, request.path_params["slug"], fields)
+    return JSONResponse(story_json(story))
+
+
+def _set_open(is_open: bool):
+    async def handler(request: Request) -> Response:
+        service, config = _services(request)
+        require_admin(request, config.admin_token)
+        story = await run_in_threadpool(service.update_story, request.path_params["slug"],
+                                        {"comments_open": is_open})
+        return JSONResponse(story_json(story))
+    return handler
+
+
+async def list_comments(request: Request) -> Response:
+    service, _ = _services(request)
+    q = request.query_params
+    sort, cursor = q.get("sort", "oldest"), q.get("cursor") or None
+    limit = _limit(q.get("limit"))
+    story = await run_in_threadpool(service.get_story, request.path_params["slug"])
+
+    def render() -> bytes:
+        page = service.thread_page(story, sort=sort, cursor=cursor, limit=limit)
+        return orjson.dumps({"story": {"slug": story.slug, "comment_count": story.comment_count,
+                                       "comments_open": story.comments_open},
+                             "comments": [comment_json(c) for c in page.comments],
+                             "next_cursor": page.next_cursor, "sort": page.sort.value})
+
+    cache = request.app.state.render_cache
+    key = ("api", story.id, story.revision, sort, cursor, limit)
+    rendered = await run_in_threadpool(cache.get_or_render, key, render)
+    return cached_response(request, rendered, "application/json")
+
+
+def _limit(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput("limit must be a whole number", field="limit") from None
+
+
+async def post_comment(request: Request) -> Response:
+    service, _ = _services(request)
+    data = await read_json(request)
+    spoiler = data.get("spoiler", False)
+    if not isinstance(spoiler, bool):
+        raise InvalidInput("spoiler must be true or false", field="spoiler")
+    new = NewComment(
+        story_slug=request.path_params["slug"],
+        author_name=data.get("author_name"),
+        body=data.get("body"),
+        parent_id=data.get("parent_id"),
+        spoiler=spoiler,
+        email=data.get("email"),
+        client_addr=client_addr(request),
+        idempotency_key=request.headers.get("idempotency-key") or data.get("idempotency_key"),
+    )
+    posted = await run_in_threadpool(service.post, new)
+    body = comment_json(posted.comment) | {"edit_token": posted.edit_token}
+    return JSONResponse(body, status_code=201 if posted.created else 200,
+                        headers={"Location": f"/api/v1/comments/{posted.comment.id}"})
+
+
+async def get_comment(request: Request) -> Response:
+    service, _ = _services(request)
+    comment = await run_in_threadpool(service.get_comment, request.path_params["comment_id"])
+    return JSONResponse(comment_json(comment))
+
+
+def _edit_token(request: Request, data: dict) -> str | None:
+    return request.headers.get("x-edit-token") or data.get("edit_token")
+
+
+async def edit_comment(request: Request) -> Response:
+    service, _ = _services(request)
+    data = await read_json(request)
+    comment = await run_in_threadpool(service.edit, request.path_params["comment_id"],
+                                      _edit_token(request, data), data.get("body"))
+    return JSONResponse(comment_json(comment))
+
+
+async def delete_comment(request: Request) -> Response:
+    service, _ = _services(request)
+    token = request.headers.get("x-edit-token") or request.query_params.get("edit_token")
+    await run_in_threadpool(service.delete, request.path_params["comment_id"], token)
+    return Response(status_code=204)
+
+
+async def counts(request: Request) -> Response:
+    service, _ = _services(request)
+    slugs = [s for raw in request.query_params.getlist("slug") for s in raw.split(",") if s]
+    found = await run_in_threadpool(service.comment_counts, slugs)
+    return JSONResponse({"counts": found})
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(OPENAPI)
+
+
+routes = [
+    Route("/api/v1/openapi.json", openapi),
+    Route("/api/v1/stories", create_story, methods=["POST"]),
+    Route("/api/v1/stories/{slug}", get_story),
+    Route("/api/v1/stories/{slug}", update_story, methods=["PATCH"]),
+    Route("/api/v1/stories/{slug}/close", _set_open(False), methods=["POST"]),
+    Route("/api/v1/stories/{slug}/open", _set_open(True), methods=["POST"]),
+    Route("/api/v1/stories/{slug}/comments", list_comments),
+    Route("/api/v1/stories/{slug}/comments", post_comment, methods=["POST"]),
+    Route("/api/v1/comments/{comment_id:int}", get_comment),
+    Route("/api/v1/comments/{comment_id:int}", edit_comment, methods=["PATCH"]),
+    Route("/api/v1/comments/{comment_id:int}", delete_comment, methods=["DELETE"]),
+    Route("/api/v1/counts", counts),
+]

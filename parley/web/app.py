@@ -1,0 +1,77 @@
+"""The ASGI application: routes, templates, error mapping. Thin on purpose."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from parley.config import Config
+from parley.errors import ParleyError
+from parley.service import CommentService
+from parley.store import Store, open_store
+from parley.web import api, pages
+from parley.web.cache import RenderCache
+from parley.web.format import absolute_time, iso, plural, relative_time
+from parley.web.responses import JSONResponse, error_response
+
+
+def _templates() -> Environment:
+    env = Environment(loader=PackageLoader("parley.web", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(iso=iso, absolute_time=absolute_time, relative_time=relative_time, plural=plural)
+    return env
+
+
+async def _healthz(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+async def _parley_error(request: Request, exc: ParleyError) -> Response:
+    if _is_api(request):
+        return error_response(exc)
+    html = request.app.state.templates.get_template("error.html").render(status=exc.status, message=exc.message)
+    return HTMLResponse(html, status_code=exc.status)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    message = {404: "no such page", 405: "that method is not allowed here"}.get(exc.status_code, str(exc.detail))
+    if _is_api(request):
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+    html = request.app.state.templates.get_template("error.html").render(status=exc.status_code, message=message)
+    return HTMLResponse(html, status_code=exc.status_code)
+
+
+def create_app(config: Config | None = None, store: Store | None = None) -> Starlette:
+    config = config or Config.from_env()
+    store = store or open_store(config.database_url)
+    static = resources.files("parley.web") / "static"
+    app = Starlette(
+        routes=[*api.routes, *pages.routes, Route("/healthz", _healthz),
+                Mount("/static", StaticFiles(directory=str(static)), name="static")],
+        exception_handlers={ParleyError: _parley_error, HTTPException: _http_error},
+    )
+    app.state.config = config
+    app.state.store = store
+    app.state.service = CommentService(store, config)
+    app.state.templates = _templates()
+    app.state.render_cache = RenderCache()
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Entry point for ``uvicorn --factory`` (used by ``parley serve`` with workers)."""
+    return create_app()

@@ -1,0 +1,165 @@
+"""The reader's pages, rendered on the server and complete without JavaScript.
+
+The thread (the expensive part) is rendered once per story revision, sort, page and
+minute (relative times move on) and cached; the page around it carries the reader's
+own CSRF token and form, and is rendered per request.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+import orjson
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from parley.errors import InvalidInput, ParleyError
+from parley.service import NewComment, ThreadPage
+from parley.store import Sort
+from parley.thread import Node, nest
+from parley.web.responses import cached_response, error_response
+from parley.web.security import CSRF_FIELD, check_csrf, client_addr, csrf_token, set_csrf_cookie
+
+SORTS = [(Sort.OLDEST.value, "Oldest"), (Sort.NEWEST.value, "Newest"), (Sort.REPLIES.value, "Most replies")]
+MAX_FORM_BYTES = 64 * 1024
+
+
+def _minute() -> int:
+    return int(time.time()) // 60
+
+
+def _render_thread(request: Request, page: ThreadPage, minute: int, base_url: str) -> str:
+    next_url = next_fragment = None
+    if page.next_cursor:
+        query = urlencode({"sort": page.sort.value, "after": page.next_cursor})
+        next_url = f"{base_url}?{query}#comments"
+        next_fragment = f"/stories/{page.story.slug}/comments?{query}"
+    template = request.app.state.templates.get_template("_thread.html")
+    return template.render(nodes=nest(page.comments), now=datetime.fromtimestamp(minute * 60, timezone.utc),
+                           next_url=next_url, next_fragment_url=next_fragment)
+
+
+async def home(request: Request) -> Response:
+    stories = await run_in_threadpool(request.app.state.store.list_stories, 50)
+    html = request.app.state.templates.get_template("home.html").render(stories=stories)
+    return HTMLResponse(html)
+
+
+async def story_page(request: Request, form: dict | None = None, form_error: ParleyError | None = None) -> Response:
+    state = request.app.state
+    service = state.service
+    q = request.query_params
+    slug = request.path_params["slug"]
+    sort, after = q.get("sort", Sort.OLDEST.value), q.get("after") or None
+    story = await run_in_threadpool(service.get_story, slug)
+    minute = _minute()
+
+    single_root = q.get("thread")
+    if single_root:
+        def render() -> bytes:
+            page = service.thread_of(story, single_root)
+            return _render_thread(request, page, minute, f"/stories/{slug}").encode()
+        key = ("thread", story.id, story.revision, single_root, minute)
+    else:
+        def render() -> bytes:
+            page = service.thread_page(story, sort=sort, cursor=after)
+            return _render_thread(request, page, minute, f"/stories/{slug}").encode()
+        key = ("page", story.id, story.revision, sort, after, minute)
+    thread = await run_in_threadpool(state.render_cache.get_or_render, key, render)
+
+    reply_to = None
+    if q.get("reply"):
+        try:
+            reply_to = await run_in_threadpool(service.get_comment, q["reply"])
+        except ParleyError:
+            reply_to = None
+    token, new_token = csrf_token(request)
+    html = state.templates.get_template("story.html").render(
+        story=story, sort=sort, sorts=SORTS, thread_html=Markup(thread.body.decode()),
+        csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error,
+        idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
+        single_thread=bool(single_root))
+    response = HTMLResponse(html, status_code=form_error.status if form_error else 200,
+                            headers={"Cache-Control": "no-store"})
+    if new_token:
+        set_csrf_cookie(response, token, bool(state.config.secure_cookies))
+    return response
+
+
+async def thread_fragment(request: Request) -> Response:
+    """The next page of the thread as HTML list items, for "Load more" with JavaScript."""
+    service = request.app.state.service
+    q = request.query_params
+    slug = request.path_params["slug"]
+    sort, after = q.get("sort", Sort.OLDEST.value), q.get("after") or None
+    story = await run_in_threadpool(service.get_story, slug)
+    minute = _minute()
+
+    def render() -> bytes:
+        page = service.thread_page(story, sort=sort, cursor=after)
+        return _render_thread(request, page, minute, f"/stories/{slug}").encode()
+
+    key = ("page", story.id, story.revision, sort, after, minute)
+    rendered = await run_in_threadpool(request.app.state.render_cache.get_or_render, key, render)
+    return cached_response(request, rendered, "text/html; charset=utf-8")
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+async def post_comment(request: Request) -> Response:
+    """The comment form. A plain POST answers 303 to the new comment; the page's
+    script sends the same form asking for JSON and gets the comment's HTML to insert."""
+    state = request.app.state
+    slug = request.path_params["slug"]
+    form: dict = {}
+    try:
+        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+            raise InvalidInput("the comment is too large", field="body")
+        async with request.form(max_files=0, max_fields=20) as data:
+            form = {k: v for k, v in data.items() if isinstance(v, str)}
+        check_csrf(request, form.get(CSRF_FIELD))
+        posted = await run_in_threadpool(state.service.post, NewComment(
+            story_slug=slug,
+            author_name=form.get("author_name"),
+            body=form.get("body"),
+            parent_id=form.get("parent_id") or None,
+            spoiler=form.get("spoiler") in ("1", "on", "true"),
+            email=form.get("email") or None,
+            client_addr=client_addr(request),
+            idempotency_key=form.get("idempotency_key") or None,
+        ))
+    except ParleyError as exc:
+        if _wants_json(request):
+            return error_response(exc)
+        if exc.status == 404:
+            raise
+        if form.get("parent_id"):
+            request.scope["query_string"] = urlencode({"reply": form["parent_id"]}).encode()
+        return await story_page(request, form=form, form_error=exc)
+
+    comment = posted.comment
+    if _wants_json(request):
+        anchor_id, replying_to = await run_in_threadpool(state.service.place_in_page, comment)
+        macro = state.templates.get_template("_comment.html").module.comment
+        html = str(macro(Node(comment, [], replying_to), datetime.now(timezone.utc)))
+        return Response(orjson.dumps({"id": comment.id, "parent_id": comment.parent_id, "anchor_id": anchor_id,
+                                      "html": html, "edit_token": posted.edit_token}),
+                        status_code=201 if posted.created else 200, media_type="application/json")
+    root = comment.root_id or comment.id
+    return RedirectResponse(f"/stories/{slug}?thread={root}#c{comment.id}", status_code=303)
+
+
+routes = [
+    Route("/", home),
+    Route("/stories/{slug}", story_page),
+    Route("/stories/{slug}/comments", thread_fragment),
+    Route("/stories/{slug}/comments", post_comment, methods=["POST"]),
+]

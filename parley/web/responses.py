@@ -1,0 +1,53 @@
+"""JSON in and out, and errors in the one shape every client can rely on."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from parley.errors import InvalidInput, ParleyError
+from parley.web.cache import Rendered
+
+MAX_JSON_BYTES = 256 * 1024
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content) -> bytes:
+        return orjson.dumps(content)
+
+
+def error_response(exc: ParleyError) -> JSONResponse:
+    headers = {}
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+
+
+async def read_json(request: Request) -> dict:
+    """The request's JSON object, or InvalidInput saying what is wrong with it."""
+    if "json" not in request.headers.get("content-type", ""):
+        raise InvalidInput("send JSON with Content-Type: application/json", field="body")
+    raw = await request.body()
+    if len(raw) > MAX_JSON_BYTES:
+        raise InvalidInput("the request is too large", field="body")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"the request body is not valid JSON: {exc}", field="body") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("the request body must be a JSON object", field="body")
+    return data
+
+
+def cached_response(request: Request, rendered: Rendered, media_type: str, status: int = 200) -> Response:
+    """Serve a cached rendering: 304 on a matching ETag, gzip when the client takes it."""
+    headers = {"ETag": rendered.etag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == rendered.etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(rendered.gzipped, status_code=status, media_type=media_type, headers=headers)
+    return Response(rendered.body, status_code=status, media_type=media_type, headers=headers)

@@ -1,0 +1,58 @@
+"""Who may do what over HTTP: CSRF for the reader's forms, a token for story management."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from parley.errors import Forbidden
+
+CSRF_COOKIE = "parley_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def client_addr(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def csrf_token(request: Request) -> tuple[str, bool]:
+    """The reader's CSRF token, and whether it is new (and needs setting as a cookie).
+
+    Double-submit: the same random value rides in a SameSite cookie and in the form,
+    and a cross-site page can read neither to copy it."""
+    token = request.cookies.get(CSRF_COOKIE, "")
+    if len(token) == 43:
+        return token, False
+    return secrets.token_urlsafe(32), True
+
+
+def set_csrf_cookie(response: Response, token: str, secure: bool) -> None:
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=secure,
+                        max_age=30 * 86400, path="/")
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not submitted or not hmac.compare_digest(cookie, str(submitted)):
+        raise Forbidden("the form has expired; reload the page and send it again", field=CSRF_FIELD)
+
+
+def require_admin(request: Request, admin_token: str) -> None:
+    """Story management needs the admin token; with none configured, only loopback."""
+    if admin_token:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), admin_token.encode()):
+            raise Forbidden("story management needs Authorization: Bearer <PARLEY_ADMIN_TOKEN>",
+                            field="authorization")
+        return
+    try:
+        if ipaddress.ip_address(client_addr(request)).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise Forbidden("story management is open to loopback only until PARLEY_ADMIN_TOKEN is set",
+                    field="authorization")
