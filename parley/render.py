@@ -67,6 +67,8 @@ _cleaner = nh3.Cleaner(
     url_schemes=_URL_SCHEMES,
     link_rel="nofollow ugc noopener",
     strip_comments=True,
+    # A relative link in a comment would point into the publisher's own site.
+    url_relative="deny",
 )
 
 

@@ -68,7 +68,8 @@ def nest(comments: list[Comment]) -> list[Node]:
         anchor = parent
         while anchor.comment.depth >= MAX_NESTING:
             anchor = by_id[anchor.comment.parent_id]
-        node.replying_to = parent.comment.author.display_name
+        if anchor is not parent:
+            node.replying_to = parent.comment.author.display_name
         anchor.replies.append(node)
     for node in by_id.values():
         if node.comment.depth == MAX_NESTING - 1:

@@ -264,6 +264,10 @@ class SQLStore(Store):
         return comment
 
     def list_roots(self, page: RootPage) -> list[Comment]:
+        return [_comment(r) for r in self._all(*self.roots_query(page))]
+
+    def roots_query(self, page: RootPage) -> tuple[str, list]:
+        """The SQL for a page of roots; each sort walks its own partial index."""
         where = [f"c.story_id = ? AND c.parent_id IS NULL AND (c.state IN {_VISIBLE} OR c.reply_total > 0)"]
         params: list = [page.story_id]
         after = page.after
@@ -283,15 +287,16 @@ class SQLStore(Store):
                 where.append("(c.reply_total < ? OR (c.reply_total = ? AND (c.created_at, c.id) > (?, ?)))")
                 params += [after[0], *after]
         params.append(page.limit)
-        rows = self._all(f"{_COMMENT_SELECT} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", params)
-        return [_comment(r) for r in rows]
+        return f"{_COMMENT_SELECT} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", params
+
+    def replies_query(self, root_ids: Sequence[int]) -> tuple[str, list]:
+        where, params = self._in("c.root_id", root_ids)
+        return f"{_COMMENT_SELECT} WHERE {where} ORDER BY c.root_id, c.created_at, c.id", params
 
     def list_replies(self, root_ids: Sequence[int]) -> list[Comment]:
         if not root_ids:
             return []
-        where, params = self._in("c.root_id", root_ids)
-        rows = self._all(f"{_COMMENT_SELECT} WHERE {where} ORDER BY c.root_id, c.created_at, c.id", params)
-        return [_comment(r) for r in rows]
+        return [_comment(r) for r in self._all(*self.replies_query(root_ids))]
 
 
 @lru_cache(maxsize=512)

@@ -1,0 +1,33 @@
+# The commands the README names. Everything installs into .venv from pinned versions.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PARLEY_DATABASE_URL ?= sqlite:///parley.db
+
+.PHONY: run install test bench lint clean
+
+$(BIN)/parley: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(BIN)/parley
+
+run: install
+	$(BIN)/parley migrate
+	$(BIN)/parley demo
+	$(BIN)/parley serve
+
+test: install
+	bash scripts/ensure-services
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/run.py --out docs/performance.md
+
+lint: install
+	$(BIN)/python -m ruff check parley tests benchmarks
+
+clean:
+	rm -rf $(VENV) *.egg-info parley.db parley.db-wal parley.db-shm

@@ -1,0 +1,117 @@
+"""Shared fixtures: real stores (a SQLite file, the local PostgreSQL) and a real
+server on a loopback port. Nothing here is mocked."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import uvicorn
+
+from parley.config import Config
+from parley.service import CommentService
+from parley.store import open_store
+from parley.web.app import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+EXAMPLE = SHARED / "examples" / "scraped-story-with-comments.txt"
+POSTGRES_URL = os.environ.get("PARLEY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def make_config(**overrides) -> Config:
+    return Config.from_env({}, **{"rate_limit": 0, **overrides})
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'parley.db'}"
+
+
+@pytest.fixture
+def postgres_url():
+    """A schema of its own in the local PostgreSQL, dropped afterwards."""
+    schema = f"parley_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request) -> str:
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def store(database_url):
+    s = open_store(database_url)
+    s.migrate()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url):
+    s = open_store(sqlite_url)
+    s.migrate()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def service(store) -> CommentService:
+    return CommentService(store, make_config())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The real app under uvicorn on a loopback port, in a thread of the test process."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                     lifespan="off"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+    @property
+    def service(self) -> CommentService:
+        return self.app.state.service
+
+
+def serve(store, **config) -> LiveServer:
+    return LiveServer(create_app(make_config(**config), store))
+
+
+@pytest.fixture
+def server(store):
+    with serve(store) as live:
+        yield live

@@ -1,0 +1,92 @@
+"""Importing the real example page, on both stores."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from parley.domain import CommentState
+from parley.errors import ImportFormatError, NotFound
+from parley.importers.scraped import import_page, parse, parse_age
+from tests.conftest import EXAMPLE
+
+SCRAPED_AT = datetime(2024, 4, 8, 12, tzinfo=timezone.utc)
+SPOILER = "This comment contains spoilers. Click here if you want to read."
+
+
+def _import(service, text=None, slug="s"):
+    return import_page(service, parse(EXAMPLE.read_text() if text is None else text), slug=slug, scraped_at=SCRAPED_AT)
+
+
+def test_the_example_page_imports_as_it_reads(service):
+    result = _import(service)
+    assert (result.story_created, result.comments_added) == (True, 5)
+    story = service.get_story("s")
+    assert story.comment_count == 5
+    assert story.credit == "AFP"
+    assert story.published_at == datetime(2024, 4, 2, tzinfo=timezone.utc)
+    assert story.paragraphs()[0].startswith("US Secretary of State Antony Blinken will hold talks")
+    assert story.paragraphs()[-1].startswith("Blinken will also hold a three-way meeting")
+
+    thread = service.thread_page(story).comments
+    shape = [(c.author.display_name, c.depth, c.created_at.date().isoformat()) for c in thread]
+    assert shape == [("Bob Boomhauer", 0, "2024-04-02"), ("John", 1, "2024-04-03"), ("Bob Boomhauer", 2, "2024-04-04"),
+                     ("John", 0, "2024-04-02"), ("Molotov", 0, "2024-04-02")]
+    bob, john_reply, bob_reply = thread[:3]
+    assert john_reply.parent_id == bob.id and bob_reply.parent_id == john_reply.id
+    assert john_reply.body_source.startswith("@Bob Boomhauer, Congratulations")
+    assert f'<a class="mention" href="#c{bob.id}">@Bob Boomhauer</a>' in john_reply.body_html
+    assert all(c.author.guest for c in thread)
+    assert all(c.state is CommentState.FOLDED and [n.text for n in c.notices] == [SPOILER] for c in thread)
+    assert john_reply.body_html.count("<p>") == 4
+
+
+def test_reimporting_adds_nothing(service):
+    _import(service)
+    again = _import(service)
+    assert (again.story_created, again.comments_added, again.comments_seen) == (False, 0, 5)
+    assert service.get_story("s").comment_count == 5
+
+
+MALFORMED = [
+    ("no date here\n", 1, "date YYYY-MM-DD"),
+    ("date 2024-13-45 Story\n", 1, "not a date"),
+    ("date 2024-04-02 Story text.\n\nAFP\nBob\nBob Guest 6 blorps ago\n\nHello\n", 5, "6 blorps"),
+    ("date 2024-04-02 Story text.\n\nAFP\nBob\nBob Guest 6 days ago\n\nHello\nAnn\nAnn Guest 2 days ago\n", 8, "no text"),
+    ("", 1, "empty"),
+]
+
+
+@pytest.mark.parametrize("text, line, words", MALFORMED)
+def test_malformed_pages_name_the_line_and_write_nothing(service, text, line, words):
+    with pytest.raises(ImportFormatError) as err:
+        _import(service, text)
+    assert err.value.line == line and words in err.value.message
+    with pytest.raises(NotFound):
+        service.get_story("s")
+
+
+def test_a_failure_half_way_through_writing_leaves_nothing(service):
+    page = parse(EXAMPLE.read_text())
+    page.comments[3].body = "x" * 6000  # over the body limit: refused at the fourth comment
+    with pytest.raises(Exception):
+        import_page(service, page, slug="s", scraped_at=SCRAPED_AT)
+    with pytest.raises(NotFound):
+        service.get_story("s")
+
+
+def test_mentions_pick_the_nearest_earlier_comment_by_that_name_in_the_thread():
+    text = ("date 2024-04-02 Story.\n\nAFP\n"
+            "Ann\nAnn Guest 5 days ago\n\nfirst\n\n"
+            "Ann\nAnn Guest 4 days ago\n\nsecond, new thread\n\n"
+            "Ben\nBen Guest 3 days ago\n\n@Ann, to the second\n\n"
+            "Cy\nCy Guest 2 days ago\n\n@Nobody, not a reply\n")
+    page = parse(text)
+    assert [c.reply_to for c in page.comments] == [None, None, 1, None]
+
+
+@pytest.mark.parametrize("text, seconds", [("6 days", 6 * 86400), ("an hour", 3600), ("1 minute", 60),
+                                           ("2 weeks", 14 * 86400), ("yesterday", 86400), ("just now", 0)])
+def test_relative_ages(text, seconds):
+    assert parse_age(text, 1).total_seconds() == seconds

@@ -1,0 +1,177 @@
+"""The storage contract: every backend passes the same tests (SQLite file, local PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from parley.domain import Author, Comment, CommentState, Notice, Story, utcnow
+from parley.errors import Conflict
+from parley.store import RootPage, Sort, sort_key
+
+
+def _story(store, slug="story") -> Story:
+    return store.add_story(Story(slug=slug, title="A story", body="One.\n\nTwo."))
+
+
+def _comment(store, story, *, parent=None, name="Ann", at=None, state=CommentState.PUBLISHED, key=None) -> Comment:
+    author = store.find_or_add_author(Author(display_name=name))
+    c = Comment(story_id=story.id, author=author, body_source="hi", body_html="<p>hi</p>", state=state,
+                created_at=at or utcnow(), idempotency_key=key)
+    if parent is not None:
+        c.attach_to(parent)
+    return store.add_comment(c)
+
+
+def test_migrate_is_versioned_and_idempotent(store):
+    assert store.schema_version() >= 1
+    assert store.migrate() == []
+
+
+def test_story_round_trip_and_duplicate_slug(store):
+    story = store.add_story(Story(slug="s1", title="T", body="b", credit="AFP", url="https://x.test/s1",
+                                  published_at=utcnow().replace(microsecond=0)))
+    again = store.get_story("s1")
+    assert (again.id, again.title, again.credit, again.url, again.published_at, again.comments_open) == \
+        (story.id, "T", "AFP", "https://x.test/s1", story.published_at, True)
+    with pytest.raises(Conflict):
+        store.add_story(Story(slug="s1", title="other"))
+    assert store.get_story("missing") is None
+
+
+def test_update_story_bumps_revision(store):
+    story = _story(store)
+    before = store.story_revision(story.id)
+    story.comments_open = False
+    store.update_story(story)
+    assert store.get_story("story").comments_open is False
+    assert store.story_revision(story.id) > before
+
+
+def test_authors_are_found_by_identity(store):
+    a = store.find_or_add_author(Author(display_name="Bob", email="b@x.test"))
+    b = store.find_or_add_author(Author(display_name="bob", email="B@x.test"))
+    c = store.find_or_add_author(Author(display_name="Bob"))
+    assert a.id == b.id != c.id
+
+
+def test_comment_round_trip(store):
+    story = _story(store)
+    root = _comment(store, story)
+    root_again = store.get_comment(root.id)
+    assert root_again.author.display_name == "Ann" and root_again.author.guest
+    reply = Comment(story_id=story.id, author=root_again.author, body_source="x", body_html="<p>x</p>",
+                    notices=(Notice.of("spoiler"),), state=CommentState.FOLDED)
+    reply.attach_to(root_again)
+    store.add_comment(reply)
+    got = store.get_comment(reply.id)
+    assert (got.parent_id, got.root_id, got.depth, got.state) == (root.id, root.id, 1, CommentState.FOLDED)
+    assert got.notices == (Notice.of("spoiler"),)
+    assert abs(got.created_at - reply.created_at) < timedelta(milliseconds=1)
+
+
+def test_counts_follow_visibility(store):
+    story = _story(store)
+    root = _comment(store, story)
+    reply = _comment(store, story, parent=root)
+    _comment(store, story, state=CommentState.PENDING)
+    assert store.comment_counts(["story", "nope"]) == {"story": 2}
+    assert store.get_comment(root.id).reply_total == 1
+    was = reply.state
+    reply.delete()
+    store.update_comment(reply, was=was)
+    assert store.comment_counts(["story"]) == {"story": 1}
+    assert store.get_comment(root.id).reply_total == 0
+
+
+def test_revision_changes_with_every_comment_write(store):
+    story = _story(store)
+    r0 = store.story_revision(story.id)
+    c = _comment(store, story)
+    r1 = store.story_revision(story.id)
+    store.update_comment(c, was=c.state)
+    assert r0 < r1 < store.story_revision(story.id)
+
+
+def test_idempotency_key_is_unique_per_story(store):
+    story, other = _story(store), _story(store, "other")
+    first = _comment(store, story, key="k1")
+    assert store.find_by_idempotency_key(story.id, "k1").id == first.id
+    assert store.find_by_idempotency_key(other.id, "k1") is None
+    _comment(store, other, key="k1")  # another story may use the same key
+    with pytest.raises(Conflict):
+        _comment(store, story, key="k1")
+
+
+def test_atomic_rolls_back_everything(store):
+    story = _story(store)
+    with pytest.raises(RuntimeError):
+        with store.atomic():
+            _comment(store, story)
+            _comment(store, story)
+            raise RuntimeError("half way")
+    assert store.comment_counts(["story"]) == {"story": 0}
+    assert store.list_roots(RootPage(story.id)) == []
+
+
+def _ids(comments):
+    return [c.id for c in comments]
+
+
+@pytest.fixture
+def forum(store):
+    """Five roots an hour apart; the third has two replies, the fifth one."""
+    story = _story(store)
+    t0 = utcnow() - timedelta(days=1)
+    roots = [_comment(store, story, at=t0 + timedelta(hours=i)) for i in range(5)]
+    replies = [_comment(store, story, parent=roots[2], at=t0 + timedelta(hours=6)),
+               _comment(store, story, parent=roots[2], at=t0 + timedelta(hours=7)),
+               _comment(store, story, parent=roots[4], at=t0 + timedelta(hours=8))]
+    return story, roots, replies
+
+
+@pytest.mark.parametrize("sort", list(Sort))
+def test_cursor_pages_cover_every_root_once_in_order(store, forum, sort):
+    story, roots, _ = forum
+    seen, after = [], None
+    while True:
+        page = store.list_roots(RootPage(story.id, sort, after, 2))
+        if not page:
+            break
+        seen += page
+        after = sort_key(page[-1], sort)
+    expected = {Sort.OLDEST: roots, Sort.NEWEST: roots[::-1],
+                Sort.REPLIES: [roots[2], roots[4], roots[0], roots[1], roots[3]]}[sort]
+    assert _ids(seen) == _ids(expected)
+
+
+def test_replies_come_oldest_first_for_the_roots_asked(store, forum):
+    story, roots, replies = forum
+    assert _ids(store.list_replies([roots[2].id])) == _ids(replies[:2])
+    assert _ids(store.list_replies([roots[2].id, roots[4].id])) == _ids(replies)
+    assert store.list_replies([]) == []
+
+
+def test_hidden_roots_are_skipped_but_tombstones_with_replies_stay(store, forum):
+    story, roots, _ = forum
+    for root in (roots[0], roots[2]):
+        was = root.state
+        root.delete()
+        store.update_comment(root, was=was)
+    _comment(store, story, state=CommentState.PENDING)
+    listed = store.list_roots(RootPage(story.id, Sort.OLDEST, None, 50))
+    assert _ids(listed) == _ids([roots[1], roots[2], roots[3], roots[4]])
+    assert listed[1].state is CommentState.DELETED
+
+
+def test_meta_default_is_kept(store):
+    assert store.set_meta_default("k", "first") == "first"
+    assert store.set_meta_default("k", "second") == "first"
+    assert store.get_meta("k") == "first"
+
+
+def test_list_stories_newest_first(store):
+    a = store.add_story(Story(slug="a", title="A", created_at=utcnow() - timedelta(hours=1)))
+    b = store.add_story(Story(slug="b", title="B"))
+    assert [s.slug for s in store.list_stories(10)] == [b.slug, a.slug]

@@ -1,0 +1,50 @@
+"""The ``parley`` command, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import EXAMPLE
+
+
+def run(args, url, **kw):
+    env = {**os.environ, "PARLEY_DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "parley.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=60, **kw)
+
+
+def test_migrate_import_and_demo(database_url):
+    assert "applied [1]" in run(["migrate"], database_url).stdout
+    assert "already up to date" in run(["migrate"], database_url).stdout
+    args = ["import", "scraped", str(EXAMPLE), "--slug", "s", "--scraped-at", "2024-04-08T12:00:00Z"]
+    first = run(args, database_url)
+    assert first.returncode == 0 and "5 of 5 comments added" in first.stdout
+    assert "0 of 5 comments added" in run(args, database_url).stdout
+    demo = run(["demo"], database_url)
+    assert demo.returncode == 0 and "loaded" in demo.stdout
+    assert "already there" in run(["demo"], database_url).stdout
+
+
+def test_malformed_import_exits_non_zero_naming_the_line(sqlite_url, tmp_path):
+    run(["migrate"], sqlite_url)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("date 2024-04-02 Story.\n\nAFP\nBob\nBob Guest soon ago\n\nHi\n")
+    result = run(["import", "scraped", str(bad), "--slug", "s"], sqlite_url)
+    assert result.returncode != 0
+    assert "line 5" in result.stderr
+    missing = run(["import", "scraped", str(tmp_path / "nope.txt"), "--slug", "s"], sqlite_url)
+    assert missing.returncode != 0 and "cannot read" in missing.stderr
+    bad_time = run(["import", "scraped", str(EXAMPLE), "--slug", "s", "--scraped-at", "last week"], sqlite_url)
+    assert bad_time.returncode != 0 and "--scraped-at" in bad_time.stderr
+
+
+def test_commands_refuse_an_unmigrated_database(sqlite_url):
+    result = run(["demo"], sqlite_url)
+    assert result.returncode != 0 and "parley migrate" in result.stderr
+
+
+def test_bad_database_url_is_a_clear_error():
+    result = run(["migrate"], "mysql://x")
+    assert result.returncode != 0 and "PARLEY_DATABASE_URL" in result.stderr

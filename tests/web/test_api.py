@@ -1,0 +1,211 @@
+"""The JSON API over real HTTP, on both stores."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from parley.web.openapi import OPENAPI
+from tests.conftest import serve
+
+STORY = {"slug": "blinken-paris", "title": "Blinken in Paris", "body": "One.\n\nTwo.",
+         "published_at": "2024-04-02T08:00:00Z", "credit": "AFP", "url": "https://news.example/blinken"}
+
+
+@pytest.fixture
+def http(server):
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def story(http):
+    r = http.post("/api/v1/stories", json=STORY)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _post(http, body="Hello", name="Ann", **kw):
+    return http.post(f"/api/v1/stories/{STORY['slug']}/comments", json={"author_name": name, "body": body, **kw})
+
+
+def _count(http) -> int:
+    return http.get(f"/api/v1/stories/{STORY['slug']}").json()["comment_count"]
+
+
+def test_create_and_get_story(http, story):
+    assert story["slug"] == STORY["slug"] and story["comments_open"] is True
+    got = http.get(f"/api/v1/stories/{STORY['slug']}").json()
+    assert {k: got[k] for k in STORY} == STORY
+    dup = http.post("/api/v1/stories", json=STORY)
+    assert dup.status_code == 409 and dup.json()["error"]["field"] == "slug"
+
+
+def test_post_comment_returns_it_with_an_edit_token(http, story):
+    r = _post(http, body="*Hi* <script>alert(1)</script>", spoiler=True, email="ann@example.org")
+    assert r.status_code == 201
+    c = r.json()
+    assert set(c) >= {"id", "parent_id", "author", "created_at", "body_html", "state", "notices", "edit_token"}
+    assert c["author"] == {"name": "Ann", "guest": True, "kind": "guest"}
+    assert c["body_html"] == "<p><em>Hi</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+    assert c["state"] == "folded" and c["notices"][0]["kind"] == "spoiler"
+    assert "email" not in r.text.replace("edit_token", "")
+
+
+def test_thread_is_flat_parents_first_with_cursor_pages(http, story):
+    ids = [_post(http, body=f"root {i}").json()["id"] for i in range(3)]
+    reply = _post(http, body="@Ann, yes", name="Bob", parent_id=ids[0]).json()
+    deeper = _post(http, body="@Bob, no", parent_id=reply["id"]).json()
+    r = http.get(f"/api/v1/stories/{STORY['slug']}/comments", params={"limit": 2})
+    assert r.status_code == 200
+    page = r.json()
+    assert [c["id"] for c in page["comments"]] == [ids[0], reply["id"], deeper["id"], ids[1]]
+    assert page["comments"][1]["parent_id"] == ids[0]
+    nxt = http.get(f"/api/v1/stories/{STORY['slug']}/comments",
+                   params={"limit": 2, "cursor": page["next_cursor"]}).json()
+    assert [c["id"] for c in nxt["comments"]] == [ids[2]] and nxt["next_cursor"] is None
+    newest = http.get(f"/api/v1/stories/{STORY['slug']}/comments", params={"sort": "newest"}).json()
+    assert [c["id"] for c in newest["comments"] if c["parent_id"] is None] == ids[::-1]
+    most = http.get(f"/api/v1/stories/{STORY['slug']}/comments", params={"sort": "replies"}).json()
+    assert most["comments"][0]["id"] == ids[0]
+
+
+def test_thread_read_is_cached_until_the_thread_changes(http, story):
+    _post(http)
+    url = f"/api/v1/stories/{STORY['slug']}/comments"
+    first = http.get(url)
+    etag = first.headers["etag"]
+    assert http.get(url, headers={"If-None-Match": etag}).status_code == 304
+    _post(http, body="new")
+    second = http.get(url, headers={"If-None-Match": etag})
+    assert second.status_code == 200 and len(second.json()["comments"]) == 2
+
+
+def test_thread_read_is_gzipped_when_asked(server, story):
+    _post_raw = httpx.post(f"{server.url}/api/v1/stories/{STORY['slug']}/comments",
+                           json={"author_name": "A", "body": "x" * 2000})
+    assert _post_raw.status_code == 201
+    with httpx.Client() as client:
+        r = client.get(f"{server.url}/api/v1/stories/{STORY['slug']}/comments",
+                       headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+    assert int(r.headers["content-length"]) < 1000
+    assert r.json()["comments"][0]["body_html"].count("x") == 2000
+    raw = httpx.get(f"{server.url}/api/v1/stories/{STORY['slug']}/comments", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers
+    assert raw.json() == r.json()
+
+
+@pytest.mark.parametrize("payload, status, field", [
+    ({"author_name": "", "body": "x"}, 422, "author_name"),
+    ({"author_name": "x" * 51, "body": "x"}, 422, "author_name"),
+    ({"author_name": "A", "body": "   "}, 422, "body"),
+    ({"author_name": "A", "body": "x" * 5001}, 422, "body"),
+    ({"author_name": "A", "body": "x", "parent_id": 123456}, 422, "parent_id"),
+    ({"author_name": "A", "body": "x", "parent_id": "one"}, 422, "parent_id"),
+    ({"author_name": "A", "body": "x", "spoiler": "yes"}, 422, "spoiler"),
+    ({"author_name": "A", "body": "x", "email": "nope"}, 422, "email"),
+    ({"body": "x"}, 422, "author_name"),
+])
+def test_bad_comments_get_a_json_error_naming_the_field_and_write_nothing(http, story, payload, status, field):
+    r = http.post(f"/api/v1/stories/{STORY['slug']}/comments", json=payload)
+    assert r.status_code == status
+    error = r.json()["error"]
+    assert error["field"] == field and error["code"] == "invalid" and error["message"]
+    assert _count(http) == 0
+
+
+def test_malformed_requests_get_json_errors(http, story):
+    url = f"/api/v1/stories/{STORY['slug']}/comments"
+    not_json = http.post(url, content=b"{nope", headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 422 and not_json.json()["error"]["field"] == "body"
+    form = http.post(url, data={"author_name": "A", "body": "b"})
+    assert form.status_code == 422 and form.json()["error"]["field"] == "body"
+    array = http.post(url, json=["x"])
+    assert array.status_code == 422
+    assert http.get(url, params={"sort": "best"}).json()["error"]["field"] == "sort"
+    assert http.get(url, params={"limit": "many"}).json()["error"]["field"] == "limit"
+    assert http.get(url, params={"cursor": "!!"}).json()["error"]["field"] == "cursor"
+    assert _count(http) == 0
+
+
+def test_unknown_story_and_comment_are_404_json(http):
+    for r in (http.get("/api/v1/stories/nope"), http.get("/api/v1/stories/nope/comments"),
+              _post(http), http.get("/api/v1/comments/999999"), http.get("/api/v1/nothing-here")):
+        assert r.status_code == 404, r.url
+        assert r.json()["error"]["code"] == "not_found"
+
+
+def test_idempotency_key_header_makes_retries_safe(http, story):
+    headers = {"Idempotency-Key": "retry-1"}
+    first = http.post(f"/api/v1/stories/{STORY['slug']}/comments", json={"author_name": "A", "body": "b"},
+                      headers=headers)
+    again = http.post(f"/api/v1/stories/{STORY['slug']}/comments", json={"author_name": "A", "body": "b"},
+                      headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+    assert _count(http) == 1
+
+
+def test_rate_limit_answers_429_with_retry_after(store):
+    with serve(store, rate_limit=2) as live, httpx.Client(base_url=live.url) as http:
+        http.post("/api/v1/stories", json=STORY)
+        assert [_post(http, body=str(i)).status_code for i in range(2)] == [201, 201]
+        r = _post(http, body="3")
+        assert r.status_code == 429
+        assert 1 <= int(r.headers["retry-after"]) <= 60
+        assert r.json()["error"]["code"] == "rate_limited"
+        assert _count(http) == 2
+
+
+def test_edit_and_delete_with_the_edit_token(http, story):
+    c = _post(http, body="first").json()
+    url = f"/api/v1/comments/{c['id']}"
+    assert http.patch(url, json={"body": "second"}).status_code == 403
+    edited = http.patch(url, json={"body": "*second*"}, headers={"X-Edit-Token": c["edit_token"]})
+    assert edited.status_code == 200 and edited.json()["body_html"] == "<p><em>second</em></p>\n"
+    assert edited.json()["edited_at"] is not None
+    assert http.delete(url, headers={"X-Edit-Token": "nope"}).status_code == 403
+    assert http.delete(url, headers={"X-Edit-Token": c["edit_token"]}).status_code == 204
+    assert _count(http) == 0
+    assert http.get(f"/api/v1/stories/{STORY['slug']}/comments").json()["comments"] == []
+
+
+def test_story_update_close_and_open(http, story):
+    slug = STORY["slug"]
+    r = http.patch(f"/api/v1/stories/{slug}", json={"title": "New title"})
+    assert r.status_code == 200 and r.json()["title"] == "New title"
+    assert http.patch(f"/api/v1/stories/{slug}", json={"title": ""}).json()["error"]["field"] == "title"
+    assert http.post(f"/api/v1/stories/{slug}/close").json()["comments_open"] is False
+    closed = _post(http)
+    assert closed.status_code == 409 and closed.json()["error"]["code"] == "closed"
+    assert http.post(f"/api/v1/stories/{slug}/open").json()["comments_open"] is True
+    assert _post(http).status_code == 201
+
+
+def test_counts_for_many_stories(http, story):
+    http.post("/api/v1/stories", json={**STORY, "slug": "other"})
+    _post(http)
+    r = http.get("/api/v1/counts", params=[("slug", STORY["slug"]), ("slug", "other,missing")])
+    assert r.json() == {"counts": {STORY["slug"]: 1, "other": 0}}
+
+
+def test_story_management_needs_the_admin_token_when_one_is_set(store):
+    with serve(store, admin_token="s3cret") as live, httpx.Client(base_url=live.url) as http:
+        denied = http.post("/api/v1/stories", json=STORY)
+        assert denied.status_code == 403 and denied.json()["error"]["field"] == "authorization"
+        ok = http.post("/api/v1/stories", json=STORY, headers={"Authorization": "Bearer s3cret"})
+        assert ok.status_code == 201
+        assert http.post(f"/api/v1/stories/{STORY['slug']}/close").status_code == 403
+
+
+def test_openapi_describes_every_api_route(http, server):
+    doc = http.get("/api/v1/openapi.json").json()
+    assert doc == OPENAPI
+    for route in server.app.routes:
+        path = getattr(route, "path", "")
+        if path.startswith("/api/v1"):
+            documented = path.replace("{comment_id:int}", "{comment_id}")
+            assert documented in doc["paths"], path
+            for method in route.methods - {"HEAD"}:
+                assert method.lower() in doc["paths"][documented], (method, path)
