@@ -44,6 +44,7 @@ class NewComment:
     email: str | None = None
     client_addr: str = ""
     idempotency_key: str | None = None
+    staff: bool = False  # the caller has checked the poster is newsroom staff
     # Importers carry the original time and notices; live posts leave them empty.
     created_at: datetime | None = None
     notices: tuple[Notice, ...] = ()
@@ -121,7 +122,7 @@ class CommentService:
             earlier = self.store.find_by_idempotency_key(story.id, key)
             if earlier is not None:
                 return Posted(earlier, self.edit_token(earlier), created=False)
-        author = Author(display_name=name, email=email, kind=AuthorKind.GUEST)
+        author = Author(display_name=name, email=email, kind=AuthorKind.STAFF if new.staff else AuthorKind.GUEST)
         if not imported:
             if not story.comments_open:
                 raise CommentsClosed("comments on this story are closed", field="story")

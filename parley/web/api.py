@@ -110,9 +110,12 @@ def _limit(raw: str | None) -> int | None:
 async def post_comment(request: Request) -> Response:
     service, _ = _services(request)
     data = await read_json(request)
-    spoiler = data.get("spoiler", False)
-    if not isinstance(spoiler, bool):
-        raise InvalidInput("spoiler must be true or false", field="spoiler")
+    spoiler, staff = data.get("spoiler", False), data.get("staff", False)
+    for name, value in (("spoiler", spoiler), ("staff", staff)):
+        if not isinstance(value, bool):
+            raise InvalidInput(f"{name} must be true or false", field=name)
+    if staff:
+        require_admin(request, request.app.state.config.admin_token)
     new = NewComment(
         story_slug=request.path_params["slug"],
         author_name=data.get("author_name"),
@@ -122,6 +125,7 @@ async def post_comment(request: Request) -> Response:
         email=data.get("email"),
         client_addr=client_addr(request),
         idempotency_key=request.headers.get("idempotency-key") or data.get("idempotency_key"),
+        staff=staff,
     )
     posted = await run_in_threadpool(service.post, new)
     body = comment_json(posted.comment) | {"edit_token": posted.edit_token}

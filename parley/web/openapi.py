@@ -60,6 +60,7 @@ OPENAPI: dict = {
                 "body": {"type": "string", "minLength": 1, "maxLength": 5000},
                 "parent_id": {"type": ["integer", "null"]},
                 "spoiler": {"type": "boolean"},
+                "staff": {"type": "boolean", "description": "Post with the Staff badge; needs the admin token."},
                 "email": {"type": ["string", "null"]},
                 "idempotency_key": {"type": "string", "maxLength": 200}}},
             "Story": {"type": "object", "required": ["slug", "title"], "properties": {

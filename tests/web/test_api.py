@@ -209,3 +209,15 @@ def test_openapi_describes_every_api_route(http, server):
             assert documented in doc["paths"], path
             for method in route.methods - {"HEAD"}:
                 assert method.lower() in doc["paths"][documented], (method, path)
+
+
+def test_staff_posts_need_the_admin_token_and_carry_the_badge(store):
+    with serve(store, admin_token="s3cret") as live, httpx.Client(base_url=live.url) as http:
+        http.post("/api/v1/stories", json=STORY, headers={"Authorization": "Bearer s3cret"})
+        denied = _post(http, name="Editor", staff=True)
+        assert denied.status_code == 403 and _count(http) == 0
+        ok = http.post(f"/api/v1/stories/{STORY['slug']}/comments", headers={"Authorization": "Bearer s3cret"},
+                       json={"author_name": "Editor", "body": "Correction appended.", "staff": True})
+        assert ok.json()["author"] == {"name": "Editor", "guest": False, "kind": "staff"}
+        page = http.get(f"/stories/{STORY['slug']}").text
+        assert '<span class="badge badge-staff">Staff</span>' in page
