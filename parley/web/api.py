@@ -83,18 +83,23 @@ async def list_comments(request: Request) -> Response:
     q = request.query_params
     sort, cursor = q.get("sort", "oldest"), q.get("cursor") or None
     limit = _limit(q.get("limit"))
-    story = await run_in_threadpool(service.get_story, request.path_params["slug"])
-
-    def render() -> bytes:
-        page = service.thread_page(story, sort=sort, cursor=cursor, limit=limit)
-        return orjson.dumps({"story": {"slug": story.slug, "comment_count": story.comment_count,
-                                       "comments_open": story.comments_open},
-                             "comments": [comment_json(c) for c in page.comments],
-                             "next_cursor": page.next_cursor, "sort": page.sort.value})
-
     cache = request.app.state.render_cache
-    key = ("api", story.id, story.revision, sort, cursor, limit)
-    rendered = await run_in_threadpool(cache.get_or_render, key, render)
+
+    def read():
+        # One trip to the thread pool: the story's revision decides whether the cached
+        # rendering still stands, so a hit costs one indexed lookup.
+        story = service.get_story(request.path_params["slug"])
+
+        def render() -> bytes:
+            page = service.thread_page(story, sort=sort, cursor=cursor, limit=limit)
+            return orjson.dumps({"story": {"slug": story.slug, "comment_count": story.comment_count,
+                                           "comments_open": story.comments_open},
+                                 "comments": [comment_json(c) for c in page.comments],
+                                 "next_cursor": page.next_cursor, "sort": page.sort.value})
+
+        return cache.get_or_render(("api", story.id, story.revision, sort, cursor, limit), render)
+
+    rendered = await run_in_threadpool(read)
     return cached_response(request, rendered, "application/json")
 
 

@@ -20,9 +20,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from parley.errors import InvalidInput, ParleyError
+from parley.domain import Story
 from parley.service import NewComment, ThreadPage
 from parley.store import Sort
 from parley.thread import Node, nest
+from parley.web.cache import Rendered
 from parley.web.responses import cached_response, error_response
 from parley.web.security import CSRF_FIELD, check_csrf, client_addr, csrf_token, set_csrf_cookie
 
@@ -51,40 +53,43 @@ async def home(request: Request) -> Response:
     return HTMLResponse(html)
 
 
-async def story_page(request: Request, form: dict | None = None, form_error: ParleyError | None = None) -> Response:
-    state = request.app.state
-    service = state.service
+def _cached_thread(request: Request, slug: str) -> tuple[Story, Rendered]:
+    """The story and its rendered thread for this request's sort, page or single thread.
+    Runs in the thread pool: a cache hit costs the one lookup of the story's revision."""
+    service = request.app.state.service
     q = request.query_params
-    slug = request.path_params["slug"]
-    sort, after = q.get("sort", Sort.OLDEST.value), q.get("after") or None
-    story = await run_in_threadpool(service.get_story, slug)
+    sort, after, single_root = q.get("sort", Sort.OLDEST.value), q.get("after") or None, q.get("thread")
+    story = service.get_story(slug)
     minute = _minute()
 
-    single_root = q.get("thread")
-    if single_root:
-        def render() -> bytes:
+    def render() -> bytes:
+        if single_root:
             page = service.thread_of(story, single_root)
-            return _render_thread(request, page, minute, f"/stories/{slug}").encode()
-        key = ("thread", story.id, story.revision, single_root, minute)
-    else:
-        def render() -> bytes:
+        else:
             page = service.thread_page(story, sort=sort, cursor=after)
-            return _render_thread(request, page, minute, f"/stories/{slug}").encode()
-        key = ("page", story.id, story.revision, sort, after, minute)
-    thread = await run_in_threadpool(state.render_cache.get_or_render, key, render)
+        return _render_thread(request, page, minute, f"/stories/{slug}").encode()
 
+    key = ("thread", story.id, story.revision, single_root) if single_root else \
+        ("page", story.id, story.revision, sort, after)
+    return story, request.app.state.render_cache.get_or_render((*key, minute), render)
+
+
+async def story_page(request: Request, form: dict | None = None, form_error: ParleyError | None = None) -> Response:
+    state = request.app.state
+    q = request.query_params
+    story, thread = await run_in_threadpool(_cached_thread, request, request.path_params["slug"])
     reply_to = None
     if q.get("reply"):
         try:
-            reply_to = await run_in_threadpool(service.get_comment, q["reply"])
+            reply_to = await run_in_threadpool(state.service.get_comment, q["reply"])
         except ParleyError:
             reply_to = None
     token, new_token = csrf_token(request)
     html = state.templates.get_template("story.html").render(
-        story=story, sort=sort, sorts=SORTS, thread_html=Markup(thread.body.decode()),
+        story=story, sort=q.get("sort", Sort.OLDEST.value), sorts=SORTS, thread_html=Markup(thread.body.decode()),
         csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error,
         idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
-        single_thread=bool(single_root))
+        single_thread=bool(q.get("thread")))
     response = HTMLResponse(html, status_code=form_error.status if form_error else 200,
                             headers={"Cache-Control": "no-store"})
     if new_token:
@@ -94,19 +99,7 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
 
 async def thread_fragment(request: Request) -> Response:
     """The next page of the thread as HTML list items, for "Load more" with JavaScript."""
-    service = request.app.state.service
-    q = request.query_params
-    slug = request.path_params["slug"]
-    sort, after = q.get("sort", Sort.OLDEST.value), q.get("after") or None
-    story = await run_in_threadpool(service.get_story, slug)
-    minute = _minute()
-
-    def render() -> bytes:
-        page = service.thread_page(story, sort=sort, cursor=after)
-        return _render_thread(request, page, minute, f"/stories/{slug}").encode()
-
-    key = ("page", story.id, story.revision, sort, after, minute)
-    rendered = await run_in_threadpool(request.app.state.render_cache.get_or_render, key, render)
+    _, rendered = await run_in_threadpool(_cached_thread, request, request.path_params["slug"])
     return cached_response(request, rendered, "text/html; charset=utf-8")
 
 
