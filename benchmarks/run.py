@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""Parley against Isso 0.14 on loopback: writes, thread reads, memory.
+
+    .venv/bin/python benchmarks/run.py                        # full run, prints the tables
+    .venv/bin/python benchmarks/run.py --out docs/performance.md
+    .venv/bin/python benchmarks/run.py --quick                # a short smoke run
+
+Both servers run here, on 127.0.0.1 only, one after the other, each on a fresh
+database in benchmarks/.work/. See benchmarks/README.md for what is measured and how.
+This is a benchmark, not a test: it asserts nothing and only reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import functools
+import os
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import psutil  # noqa: E402
+
+import report  # noqa: E402
+from loadgen import BenchError, Client, WriteResult, median, post_thread, run_async  # noqa: E402
+from peers import HOST, CoreLoad, Isso, MemorySampler, Parley, Server, isso_venv, isso_version  # noqa: E402
+from workload import Thread, make_thread  # noqa: E402
+from wrkrun import Wrk, WrkRun, ensure_wrk, wrk_version  # noqa: E402
+
+WORKROOT = HERE / ".work"
+
+
+@dataclasses.dataclass
+class Settings:
+    small: int = 500
+    large: int = 10_000
+    conns: tuple[int, ...] = (8, 64)
+    warmup_s: float = 2.0
+    rep_s: float = 3.0  # one wrk run
+    reps: int = 3  # runs per row when a row is quick; medians are quoted
+    slow_row_cap_s: float = 40.0  # a slow row gets one longer run instead, at most this long
+    single_reps: int = 3  # sequential single requests per scenario
+    cold_reps: int = 5
+    full_large_budget_s: float = 45.0  # Isso's whole 10k thread is one very slow request
+    write_time_limit_s: float = 300.0
+    idle_wait_s: float = 120.0
+    quick: bool = False
+
+    @classmethod
+    def quick_run(cls) -> Settings:
+        return cls(small=500, large=1000, warmup_s=1.0, rep_s=1.0, reps=1, slow_row_cap_s=4.0, single_reps=2,
+                   cold_reps=2, full_large_budget_s=10.0, write_time_limit_s=120.0, idle_wait_s=30.0, quick=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    key: str
+    label: str
+    thread: str  # "small" | "large"
+    what: str  # "full" | "first" | "page"
+    kind: str  # "json" | "html"
+
+
+SCENARIOS = (
+    Scenario("small-full", "500-comment thread, whole thread (JSON)", "small", "full", "json"),
+    Scenario("small-first", "500-comment thread, first page (JSON)", "small", "first", "json"),
+    Scenario("small-page", "500-comment thread, reader page (HTML)", "small", "page", "html"),
+    Scenario("large-first", "10,000-comment thread, first page (JSON)", "large", "first", "json"),
+    Scenario("large-page", "10,000-comment thread, reader page (HTML)", "large", "page", "html"),
+)
+
+
+@dataclasses.dataclass
+class Probe:
+    """A scenario fetched alone, sequentially: what it returns and how long it takes."""
+
+    path: str
+    count: int
+    wire_bytes: int
+    raw_bytes: int
+    encoding: str
+    seconds: list[float]
+
+
+@dataclasses.dataclass
+class ReadRow:
+    scenario: Scenario
+    conns: int
+    runs: list[WrkRun]
+    server_busy: list[float]  # share of the server's core(s) in use, per run
+    drained_s: float  # time the server needed to finish abandoned requests after the last run
+
+    def med(self, attr: str) -> float:
+        return median([getattr(r, attr) for r in self.runs])
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for r in self.runs)
+
+
+@dataclasses.dataclass
+class PeerResult:
+    name: str
+    setup: str
+    version: str
+    writes: list[tuple[str, WriteResult]] = dataclasses.field(default_factory=list)
+    probes: dict[str, Probe] = dataclasses.field(default_factory=dict)
+    reads: list[ReadRow] = dataclasses.field(default_factory=list)
+    full_large: dict = dataclasses.field(default_factory=dict)
+    cold: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    memory: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    memory_samples: int = 0
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def wait_idle(server: Server, limit_s: float) -> float:
+    """Wait until the server's processes stop using CPU (requests wrk gave up on at the
+    end of a run are still being served), so they do not count against the next run."""
+    t0 = time.monotonic()
+    procs = server.tree()
+    for p in procs:
+        try:
+            p.cpu_percent(None)
+        except psutil.NoSuchProcess:
+            pass
+    while time.monotonic() - t0 < limit_s:
+        time.sleep(0.5)
+        busy = 0.0
+        for p in procs:
+            try:
+                busy += p.cpu_percent(None)
+            except psutil.NoSuchProcess:
+                pass
+        if busy < 5.0:
+            break
+    return time.monotonic() - t0
+
+
+def write_phase(server: Server, client: Client, thread: Thread, clients: int, s: Settings) -> WriteResult:
+    server.create_thread(client, thread)
+    request_for = functools.partial(server.comment_request, thread)
+    result = run_async(post_thread(HOST, server.port, thread.items, request_for, server.comment_id, clients,
+                                   s.write_time_limit_s))
+    log(f"  {server.name}: {thread.slug} written by {clients} client(s): {result.rate:.0f} comments/s "
+        f"({result.seconds:.1f} s)")
+    return result
+
+
+def path_for(server: Server, sc: Scenario, slug: str) -> str | None:
+    return {"full": server.full_thread, "first": server.first_page, "page": server.reader_page}[sc.what](slug)
+
+
+def probe(server: Server, client: Client, path: str, kind: str, reps: int) -> Probe:
+    seconds = []
+    for _ in range(reps):
+        got = client.get(path)
+        if got.status != 200:
+            raise BenchError(f"{server.name} GET {path} answered {got.status}: {got.body[:300]!r}")
+        seconds.append(got.seconds)
+    return Probe(path, server.count(got.body, kind), got.wire_bytes, len(got.body), got.encoding, seconds)
+
+
+def read_row(server: Server, wrk: Wrk, sampler: MemorySampler, sc: Scenario, path: str, conns: int,
+             single_s: float, s: Settings, server_cpus: list[int]) -> ReadRow:
+    url = f"http://{HOST}:{server.port}{path}"
+    # Closed loop: with c connections a request waits for about c requests' worth of
+    # server time. A row fast enough for several short runs gets s.reps of them;
+    # a slow one gets a single run long enough for each connection to finish ~2 requests.
+    needed = 2 * conns * single_s
+    if needed <= s.rep_s:
+        reps, seconds = s.reps, s.rep_s
+    else:
+        reps, seconds = 1, min(s.slow_row_cap_s, max(s.reps * s.rep_s, needed))
+    sampler.phase = f"reads c{conns}"
+    warm = min(s.warmup_s, seconds)
+    wrk.run(url, conns, warm)
+    wait_idle(server, s.idle_wait_s)
+    runs, busy = [], []
+    drained = 0.0
+    for _ in range(reps):
+        load = CoreLoad()
+        load.start()
+        run = wrk.run(url, conns, seconds)
+        cores = load.stop()
+        runs.append(run)
+        busy.append(sum(cores[i] for i in server_cpus) / len(server_cpus) if server_cpus else sum(cores) / len(cores))
+        drained = wait_idle(server, s.idle_wait_s)
+    row = ReadRow(sc, conns, runs, busy, drained)
+    log(f"  {server.name}: {sc.key} c{conns}: {row.med('rps'):.1f} req/s, p50 {row.med('p50_ms'):.1f} ms, "
+        f"p99 {row.med('p99_ms'):.1f} ms ({reps} x {seconds:.0f} s, errors {row.errors}, "
+        f"wrk cpu {max(r.client_cpu for r in runs):.0%}, server core {median(busy):.0%})")
+    return row
+
+
+def bench_peer(server: Server, version: str, threads: dict[str, Thread], wrk: Wrk, s: Settings,
+               server_cpus: list[int]) -> PeerResult:
+    res = PeerResult(server.name, server.describe(), version)
+    log(f"{server.name}: starting on port {server.port}")
+    server.start()
+    sampler = MemorySampler(server)
+    sampler.start()
+    client = Client(HOST, server.port)
+    try:
+        # --- writes: the small thread by one client, the large one by eight --------
+        sampler.phase = "writes"
+        for key, clients in (("small", 1), ("large", 8)):
+            res.writes.append((key, write_phase(server, client, threads[key], clients, s)))
+
+        # --- what each read returns, and its latency alone ---------------------------
+        sampler.phase = "probes"
+        for sc in SCENARIOS:
+            path = path_for(server, sc, threads[sc.thread].slug)
+            if path is not None:
+                res.probes[sc.key] = probe(server, client, path, sc.kind, s.single_reps)
+        client.close()
+
+        # --- read load ---------------------------------------------------------------
+        for conns in s.conns:
+            for sc in SCENARIOS:
+                pr = res.probes.get(sc.key)
+                if pr is not None:
+                    res.reads.append(read_row(server, wrk, sampler, sc, pr.path, conns, median(pr.seconds), s,
+                                              server_cpus))
+
+        # --- the whole large thread, sequentially --------------------------------------
+        sampler.phase = "extras"
+        slug = threads["large"].slug
+        if isinstance(server, Parley):
+            walks = []
+            for _ in range(3):
+                walks.append(server.walk_thread(client, slug))
+            res.full_large = {"requests": walks[0][1], "comments": walks[0][0], "wire_bytes": walks[0][2],
+                              "seconds": [w[3] for w in walks], "note": "first walk renders every page"}
+        else:
+            times, count, wire = [], 0, 0
+            t0 = time.monotonic()
+            while len(times) < s.single_reps and (not times or time.monotonic() - t0 < s.full_large_budget_s):
+                got = client.get(server.full_thread(slug))
+                if got.status != 200:
+                    raise BenchError(f"isso full thread answered {got.status}")
+                times.append(got.seconds)
+                count, wire = server.count(got.body, "json"), got.wire_bytes
+            res.full_large = {"requests": 1, "comments": count, "wire_bytes": wire, "seconds": times}
+        log(f"  {server.name}: whole {slug} thread: {res.full_large['comments']} comments in "
+            f"{res.full_large['requests']} request(s), median {median(res.full_large['seconds']):.3f} s")
+
+        # --- Parley: a read right after a write re-renders (its cache keys on revision) ---
+        if isinstance(server, Parley):
+            res.cold = cold_reads(server, client, threads, s)
+        client.close()
+        res.memory = dict(sampler.peaks)
+    finally:
+        sampler.stop()
+        res.memory = dict(sampler.peaks)
+        res.memory_samples = sampler.samples
+        client.close()
+        server.stop()
+        log(f"{server.name}: stopped; peak RSS {sampler.peak()[0] / 2**20:.0f} MiB")
+    return res
+
+
+def cold_reads(server: Parley, client: Client, threads: dict[str, Thread], s: Settings) -> dict[str, list[float]]:
+    """Each time: one new comment (which bumps the story's revision), then the read,
+    which finds no cached rendering. Runs last, as it adds comments to the threads."""
+    import json
+
+    out: dict[str, list[float]] = {}
+    for key in ("small-full", "large-first", "large-page"):
+        sc = next(x for x in SCENARIOS if x.key == key)
+        thread = threads[sc.thread]
+        path = path_for(server, sc, thread.slug)
+        times = []
+        for i in range(s.cold_reps):
+            body = json.dumps({"author_name": "Bench Cold", "body": f"A new comment, number {i}, to change the "
+                               "thread before the next read."}).encode()
+            got = client.request("POST", f"/api/v1/stories/{thread.slug}/comments", body)
+            if got.status != 201:
+                raise BenchError(f"cold write answered {got.status}")
+            times.append(client.get(path).seconds)
+        out[key] = times
+    return out
+
+
+def machine() -> dict[str, str]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory": f"{psutil.virtual_memory().total / 2**30:.0f} GiB",
+            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version()}
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="a short smoke run (smaller large thread, 1 s runs)")
+    p.add_argument("--out", type=Path, help="write the results into this Markdown file (e.g. docs/performance.md)")
+    p.add_argument("--peers", default="parley,isso", help="which servers to run (default: parley,isso)")
+    p.add_argument("--workers", type=int, default=2, help="Parley's `serve --workers` (default 2)")
+    p.add_argument("--isso-workers", type=int, default=4, help="gunicorn workers for Isso (default 4)")
+    p.add_argument("--no-pin", action="store_true", help="do not pin server and client to separate cores")
+    p.add_argument("--seed", type=int, default=20240508, help="seed for the threads' text and shape")
+    p.add_argument("--keep", action="store_true", help="keep the run's databases and logs in benchmarks/.work/")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    s = Settings.quick_run() if args.quick else Settings()
+    peers = [x.strip() for x in args.peers.split(",") if x.strip()]
+    started = time.monotonic()
+    when = dt.datetime.now(dt.timezone.utc)
+
+    # Two cores: the server gets one, the load generator (wrk, the Python writers and
+    # this process) the other; the same for both peers.
+    cores = sorted(os.sched_getaffinity(0))
+    pin = not args.no_pin and len(cores) >= 2 and shutil.which("taskset")
+    client_cpus = [cores[0]] if pin else []
+    server_cpus = cores[1:] if pin else []
+    if pin:
+        os.sched_setaffinity(0, client_cpus)
+    client_spec = ",".join(map(str, client_cpus)) or None
+    server_spec = ",".join(map(str, server_cpus)) or None
+
+    WORKROOT.mkdir(exist_ok=True)
+    rundir = WORKROOT / f"run-{when:%Y%m%d-%H%M%S}"
+    rundir.mkdir()
+    wrk_path = ensure_wrk(log)
+    versions = {"wrk": wrk_version(wrk_path)}
+    venv = None
+    if "isso" in peers:
+        venv = isso_venv(WORKROOT, log)
+        versions["isso"] = isso_version(venv)
+    wrk = Wrk(wrk_path, rundir, client_spec)
+
+    threads = {"small": make_thread("t500", s.small, seed=args.seed),
+               "large": make_thread(f"t{s.large // 1000}k", s.large, seed=args.seed + 1)}
+    log(f"threads: {s.small} comments ({threads['small'].replies} replies) and {s.large} "
+        f"({threads['large'].replies} replies); server cpus {server_spec or 'any'}, client cpus {client_spec or 'any'}")
+
+    results: dict[str, PeerResult] = {}
+    ok = True
+    try:
+        for name in peers:
+            workdir = rundir / name
+            workdir.mkdir()
+            if name == "parley":
+                import importlib.metadata as md
+                server: Server = Parley(workdir, server_spec, args.workers)
+                version = f"parley {md.version('parley')}"
+            elif name == "isso":
+                server = Isso(workdir, server_spec, args.isso_workers, venv)
+                version = versions["isso"]
+            else:
+                raise SystemExit(f"unknown peer {name!r}")
+            results[name] = bench_peer(server, version, threads, wrk, s, server_cpus)
+    except BenchError as exc:
+        ok = False
+        log(f"error: {exc}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(rundir, ignore_errors=True)
+
+    meta = {
+        "when": when, "elapsed_s": time.monotonic() - started, "quick": s.quick, "settings": s,
+        "machine": machine(), "versions": versions, "pinned": bool(pin), "server_cpus": server_spec,
+        "client_cpus": client_spec, "threads": threads, "scenarios": SCENARIOS,
+        "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+    }
+    text = report.render(results, meta)
+    print(text)
+    if args.out and results:
+        report.write_doc(args.out, text, meta)
+        log(f"wrote {args.out}")
+    log(f"done in {meta['elapsed_s']:.0f} s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
