@@ -32,8 +32,10 @@ STORY = {
 # (name, body, hours ago, replies to the n-th comment of this list, spoiler)
 COMMENTS = [
     ("Martha Lindqvist", "So glad to see it open again. My kids have been asking every week.", 50, None, False),
-    ("Tom R.", "@Martha Lindqvist, same here. The new children's room is *much* brighter than the old one.", 47, 0, False),
-    ("Ada's neighbour", "Does anyone know whether the microfilm of the old town paper survived?", 30, None, False),
+    ("Tom R.", "@Martha Lindqvist, same here. The new children's room is *much* brighter than the old one.",
+     47, 0, False),
+    ("Ada's neighbour", "Does anyone know whether the microfilm of the old town paper survived?",
+     30, None, False),
     ("Priya", "@Ada's neighbour, it did: it was stored upstairs. They said so at the opening.", 28, 2, False),
     ("Book club regular", "For Thursday: the gardener did it, and the letters in chapter 9 give it away. "
                           "||The twin brother was never on the boat.||", 20, None, True),

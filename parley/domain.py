@@ -15,13 +15,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class AuthorKind(str, enum.Enum):
+class AuthorKind(enum.StrEnum):
     GUEST = "guest"
     REGISTERED = "registered"
     STAFF = "staff"
 
 
-class CommentState(str, enum.Enum):
+class CommentState(enum.StrEnum):
     """Where a comment stands. Only PUBLISHED and FOLDED are shown to readers."""
 
     PUBLISHED = "published"

@@ -6,12 +6,15 @@ from parley.thread import arrange, nest
 T0 = utcnow()
 
 
-def _c(cid, parent=None, state=CommentState.PUBLISHED, name="A", minutes=0, by_id={}):
+_BY_ID: dict[int, Comment] = {}
+
+
+def _c(cid, parent=None, state=CommentState.PUBLISHED, name="A", minutes=0):
     c = Comment(story_id=1, author=Author(name), body_source="x", body_html="<p>x</p>", id=cid, state=state,
                 created_at=T0 + timedelta(minutes=minutes or cid))
     if parent is not None:
-        c.attach_to(by_id[parent])
-    by_id[cid] = c
+        c.attach_to(_BY_ID[parent])
+    _BY_ID[cid] = c
     return c
 
 

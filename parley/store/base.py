@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from parley.domain import Author, Comment, CommentState, Story
 
 
-class Sort(str, enum.Enum):
+class Sort(enum.StrEnum):
     OLDEST = "oldest"
     NEWEST = "newest"
     REPLIES = "replies"  # most replies first

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from parley.errors import InvalidInput, ParleyError
 from parley.domain import Story
+from parley.errors import InvalidInput, ParleyError
 from parley.service import NewComment, ThreadPage
 from parley.store import Sort
 from parley.thread import Node, nest

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from parley.domain import CommentState
-from parley.errors import ImportFormatError, NotFound
+from parley.errors import ImportFormatError, InvalidInput, NotFound
 from parley.importers.scraped import import_page, parse, parse_age
 from tests.conftest import EXAMPLE
 
@@ -53,7 +53,8 @@ MALFORMED = [
     ("no date here\n", 1, "date YYYY-MM-DD"),
     ("date 2024-13-45 Story\n", 1, "not a date"),
     ("date 2024-04-02 Story text.\n\nAFP\nBob\nBob Guest 6 blorps ago\n\nHello\n", 5, "6 blorps"),
-    ("date 2024-04-02 Story text.\n\nAFP\nBob\nBob Guest 6 days ago\n\nHello\nAnn\nAnn Guest 2 days ago\n", 8, "no text"),
+    ("date 2024-04-02 Story text.\n\nAFP\nBob\nBob Guest 6 days ago\n\nHello\nAnn\nAnn Guest 2 days ago\n",
+     8, "no text"),
     ("", 1, "empty"),
 ]
 
@@ -70,7 +71,7 @@ def test_malformed_pages_name_the_line_and_write_nothing(service, text, line, wo
 def test_a_failure_half_way_through_writing_leaves_nothing(service):
     page = parse(EXAMPLE.read_text())
     page.comments[3].body = "x" * 6000  # over the body limit: refused at the fourth comment
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidInput):
         import_page(service, page, slug="s", scraped_at=SCRAPED_AT)
     with pytest.raises(NotFound):
         service.get_story("s")

@@ -106,11 +106,10 @@ def test_idempotency_key_is_unique_per_story(store):
 
 def test_atomic_rolls_back_everything(store):
     story = _story(store)
-    with pytest.raises(RuntimeError):
-        with store.atomic():
-            _comment(store, story)
-            _comment(store, story)
-            raise RuntimeError("half way")
+    with pytest.raises(RuntimeError), store.atomic():
+        _comment(store, story)
+        _comment(store, story)
+        raise RuntimeError("half way")
     assert store.comment_counts(["story"]) == {"story": 0}
     assert store.list_roots(RootPage(story.id)) == []
 
