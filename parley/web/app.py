@@ -7,6 +7,7 @@ from importlib import resources
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
@@ -20,6 +21,7 @@ from parley.web import api, pages
 from parley.web.cache import RenderCache
 from parley.web.format import absolute_time, iso, plural, relative_time
 from parley.web.responses import JSONResponse, error_response
+from parley.web.security import SecurityHeaders
 
 
 def _templates() -> Environment:
@@ -63,6 +65,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
         routes=[*api.routes, *pages.routes, Route("/healthz", _healthz),
                 Mount("/static", StaticFiles(directory=str(static)), name="static")],
         exception_handlers={ParleyError: _parley_error, HTTPException: _http_error},
+        middleware=[Middleware(SecurityHeaders)],
     )
     app.state.config = config
     app.state.store = store

@@ -160,3 +160,13 @@ def test_closed_story_shows_no_form(server, reader):
     server.service.create_story({"slug": "c", "title": "Closed", "comments_open": False})
     html = reader.get("/stories/c").text
     assert "Comments on this story are closed." in html and 'id="comment-form"' not in html
+
+
+def test_pages_forbid_inline_script_and_framing_by_others(example, reader):
+    for path in ("/stories/s", "/", "/api/v1/stories/s/comments", "/stories/nope"):
+        headers = reader.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "object-src 'none'" in csp and "frame-ancestors 'self'" in csp
+        assert headers["x-content-type-options"] == "nosniff"
+    html = reader.get("/stories/s").text
+    assert "<script>" not in html and " style=" not in html and "<style" not in html
