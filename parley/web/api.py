@@ -141,7 +141,8 @@ async def post_comment(request: Request) -> Response:
 async def get_comment(request: Request) -> Response:
     service, _ = _services(request)
     comment = await run_in_threadpool(service.get_comment, request.path_params["comment_id"])
-    return JSONResponse(comment_json(comment))
+    # One comment at a time carries its Markdown source too, for the writer's edit box.
+    return JSONResponse(comment_json(comment) | {"body_source": comment.body_source})
 
 
 def _edit_token(request: Request, data: dict) -> str | None:
@@ -153,7 +154,7 @@ async def edit_comment(request: Request) -> Response:
     data = await read_json(request)
     comment = await run_in_threadpool(service.edit, request.path_params["comment_id"],
                                       _edit_token(request, data), data.get("body"))
-    return JSONResponse(comment_json(comment))
+    return JSONResponse(comment_json(comment) | {"body_source": comment.body_source})
 
 
 async def delete_comment(request: Request) -> Response:

@@ -54,7 +54,8 @@ OPENAPI: dict = {
                             "body_html": {"type": "string", "description": "Sanitised at write time."},
                             "state": {"type": "string", "enum": ["published", "folded", "pending", "rejected", "deleted"]},
                             "notices": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}},
-                            "edit_token": {"type": "string", "description": "Only in the answer to a post."}}},
+                            "edit_token": {"type": "string", "description": "Only in the answer to a post."},
+                            "body_source": {"type": "string", "description": "The Markdown as written; only when one comment is asked for or edited."}}},
             "NewComment": {"type": "object", "required": ["author_name", "body"], "properties": {
                 "author_name": {"type": "string", "minLength": 1, "maxLength": 50},
                 "body": {"type": "string", "minLength": 1, "maxLength": 5000},

@@ -89,6 +89,7 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
         story=story, sort=q.get("sort", Sort.OLDEST.value), sorts=SORTS, thread_html=Markup(thread.body.decode()),
         csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error,
         idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
+        edit_window_seconds=state.config.edit_window_seconds,
         single_thread=bool(q.get("thread")))
     response = HTMLResponse(html, status_code=form_error.status if form_error else 200,
                             headers={"Cache-Control": "no-store"})

@@ -113,6 +113,100 @@
 
   section.querySelectorAll(".spoiler").forEach(function (s) { s.setAttribute("tabindex", "0"); });
 
+  // A guest may edit or delete their own comment for a while after posting: the edit
+  // token came back with the post and lives in this browser only.
+  var EDIT_WINDOW_MS = Number(section.dataset.editWindow || 0) * 1000;
+
+  function tokenFor(id) {
+    try { return localStorage.getItem("parley-edit-" + id); } catch (e) { return null; }
+  }
+
+  function addOwnerActions(li) {
+    var id = li.dataset.commentId;
+    var token = tokenFor(id);
+    var time = li.querySelector(":scope > article > header time");
+    var actions = li.querySelector(":scope > article > .comment-actions");
+    if (!token || !time || !actions || actions.querySelector(".edit-comment")) return;
+    if (Date.now() - Date.parse(time.getAttribute("datetime")) > EDIT_WINDOW_MS) return;
+    [["Edit", "edit-comment"], ["Delete", "delete-comment"]].forEach(function (pair) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "link-button " + pair[1];
+      b.textContent = pair[0];
+      actions.appendChild(b);
+    });
+  }
+
+  function api(method, id, body) {
+    return fetch("/api/v1/comments/" + id, {
+      method: method,
+      headers: { "Content-Type": "application/json", "X-Edit-Token": tokenFor(id) },
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (r) {
+      if (r.status === 204) return null;
+      return r.json().then(function (data) {
+        if (!r.ok) throw new Error((data.error && data.error.message) || "Could not save.");
+        return data;
+      });
+    });
+  }
+
+  function startEdit(li) {
+    var article = li.querySelector(":scope > article");
+    var body = article.querySelector(".comment-body");
+    if (article.querySelector(".edit-form")) return;
+    var box = document.createElement("form");
+    box.className = "edit-form";
+    box.innerHTML = '<label>Edit your comment<textarea name="body" rows="4"></textarea></label>' +
+      '<p class="form-error" role="alert" hidden></p>' +
+      '<button type="submit">Save</button> <button type="button" class="cancel-edit">Cancel</button>';
+    box.elements.body.value = body.textContent.trim();
+    body.hidden = true;
+    body.after(box);
+    // The Markdown the writer typed, rather than the text it rendered to.
+    fetch("/api/v1/comments/" + li.dataset.commentId).then(function (r) { return r.json(); })
+      .then(function (data) { if (data.body_source) box.elements.body.value = data.body_source; })
+      .finally(function () { box.elements.body.focus(); });
+    box.querySelector(".cancel-edit").addEventListener("click", function () { box.remove(); body.hidden = false; });
+    box.addEventListener("submit", function (event) {
+      event.preventDefault();
+      api("PATCH", li.dataset.commentId, { body: box.elements.body.value }).then(function (data) {
+        body.innerHTML = data.body_html;  // sanitised by the server when it was written
+        box.remove();
+        body.hidden = false;
+      }).catch(function (err) {
+        var msg = box.querySelector(".form-error");
+        msg.textContent = err.message;
+        msg.hidden = false;
+      });
+    });
+  }
+
+  function deleteComment(li) {
+    if (!window.confirm("Delete your comment?")) return;
+    api("DELETE", li.dataset.commentId).then(function () {
+      var article = li.querySelector(":scope > article");
+      var body = article.querySelector(".comment-body");
+      var details = article.querySelector(":scope > details.notice");
+      body.innerHTML = "<p><em>This comment was deleted.</em></p>";
+      if (details) details.replaceWith(body);
+      article.querySelector(".author").textContent = "Deleted comment";
+      var badge = article.querySelector(".badge");
+      if (badge) badge.remove();
+      article.querySelector(".comment-actions").remove();
+      li.classList.add("deleted");
+    }).catch(function (err) { window.alert(err.message); });
+  }
+
+  section.addEventListener("click", function (event) {
+    var button = event.target.closest(".edit-comment, .delete-comment");
+    if (!button) return;
+    var li = button.closest("li.comment");
+    if (button.classList.contains("edit-comment")) startEdit(li); else deleteComment(li);
+  });
+
+  section.querySelectorAll("li.comment").forEach(addOwnerActions);
+
   if (!form) return;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -134,6 +228,8 @@
         form.elements.idempotency_key.value = newKey();
         resetForm();
         insertComment(res.data);
+        var added = document.getElementById("c" + res.data.id);
+        if (added) addOwnerActions(added);
       })
       .catch(function () { showError("Could not reach the server. Your comment is still here; try again."); })
       .finally(function () { button.disabled = false; });
