@@ -94,10 +94,11 @@ class Author:
 
     @property
     def identity_key(self) -> str:
-        """Guests are one author per (name, email): what they typed is all we know."""
+        """Guests are one author per (name, email): what they typed is all we know.
+        The name counts as typed, so that every comment shows its writer's own spelling."""
         if self.kind is AuthorKind.GUEST:
-            return f"guest:{self.display_name.casefold()}:{(self.email or '').casefold()}"
-        return f"{self.kind.value}:{self.display_name.casefold()}"
+            return f"guest:{self.display_name}:{(self.email or '').casefold()}"
+        return f"{self.kind.value}:{self.display_name}"
 
 
 TOMBSTONE_HTML = "<p><em>This comment was deleted.</em></p>"

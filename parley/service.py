@@ -224,7 +224,7 @@ class CommentService:
         anchor = parent
         while anchor.depth >= MAX_NESTING:
             anchor = self.store.get_comment(anchor.parent_id)
-        return anchor.id, parent.author.display_name
+        return anchor.id, None if anchor is parent else parent.author.display_name
 
     def thread_page(self, story: Story, *, sort: str | Sort = Sort.OLDEST, cursor: str | None = None,
                     limit: int | None = None) -> ThreadPage:

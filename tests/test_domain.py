@@ -40,7 +40,8 @@ def test_attach_to_places_a_reply_in_its_thread():
 
 
 def test_guests_are_one_author_per_name_and_email():
-    assert Author("Bob", email="B@x.test").identity_key == Author("bob", email="b@x.test").identity_key
+    assert Author("Bob", email="B@x.test").identity_key == Author("Bob", email="b@x.test").identity_key
+    assert Author("Bob").identity_key != Author("bob").identity_key
     assert Author("Bob").identity_key != Author("Bob", email="b@x.test").identity_key
     assert Author("Bob", kind=AuthorKind.STAFF).badge == "Staff"
     assert Author("Bob").badge == "Guest"

@@ -51,9 +51,11 @@ def test_update_story_bumps_revision(store):
 
 def test_authors_are_found_by_identity(store):
     a = store.find_or_add_author(Author(display_name="Bob", email="b@x.test"))
-    b = store.find_or_add_author(Author(display_name="bob", email="B@x.test"))
+    b = store.find_or_add_author(Author(display_name="Bob", email="B@x.test"))
     c = store.find_or_add_author(Author(display_name="Bob"))
-    assert a.id == b.id != c.id
+    d = store.find_or_add_author(Author(display_name="bob", email="b@x.test"))
+    assert a.id == b.id
+    assert len({a.id, c.id, d.id}) == 3 and d.display_name == "bob"
 
 
 def test_comment_round_trip(store):

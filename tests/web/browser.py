@@ -27,11 +27,16 @@ LOOPBACK_HOSTS = {"127.0.0.1"}
 
 def ensure_chromium() -> Path:
     """Run scripts/ensure-chromium; fail (never skip) when Chromium is still not there."""
-    result = subprocess.run([str(ENSURE_CHROMIUM)], capture_output=True, text=True, timeout=900, check=False)
-    if result.returncode != 0 or not CHROMIUM.exists():
-        pytest.fail(f"Chromium is needed for the browser tests and is not at {CHROMIUM}; "
-                    f"{ENSURE_CHROMIUM.relative_to(ROOT)} exited {result.returncode}:\n"
-                    f"{result.stdout[-2000:]}{result.stderr[-4000:]}", pytrace=False)
+    try:
+        result = subprocess.run(["bash", str(ENSURE_CHROMIUM)], capture_output=True, text=True, timeout=900,
+                                check=False)
+        outcome = f"exited {result.returncode}:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
+        ok = result.returncode == 0
+    except (OSError, subprocess.SubprocessError) as exc:
+        outcome, ok = f"could not run: {exc}", False
+    if not ok or not CHROMIUM.exists():
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM} and it is not there; "
+                    f"{ENSURE_CHROMIUM} {outcome}", pytrace=False)
     return CHROMIUM
 
 
@@ -102,8 +107,9 @@ def guard(context: BrowserContext, *, canary: bool = True) -> Guard:
     return seen
 
 
-# Audits the whole document. Returns the problems found, tag counts, and what the
-# reader sees of each comment, for the Python side to compare.
+# Audits the whole document. Returns the problems found, tag counts (all, and those
+# outside comment bodies), and what the reader sees of each comment, for the Python
+# side to compare with a page of harmless comments.
 AUDIT_SCRIPT = """
 () => {
   const BODY_TAGS = new Set(["P", "BR", "EM", "STRONG", "A", "BLOCKQUOTE", "CODE", "PRE", "SPAN"]);
@@ -124,17 +130,26 @@ AUDIT_SCRIPT = """
         if (tag === "A" && name === "href") ok = /^(https?:|mailto:|#)/i.test(value);
         else if (tag === "A" && name === "rel") ok = true;
         else if (tag === "A" && name === "class") ok = value === "mention";
-        else if (tag === "SPAN" && name === "class") ok = value.split(/\\s+/).every((c) => c === "spoiler" || c === "revealed");
+        else if (tag === "SPAN" && name === "class") {
+          ok = value.split(/\\s+/).every((c) => c === "spoiler" || c === "revealed");
+        }
         else if (tag === "SPAN" && name === "tabindex") ok = value === "0";  // parley.js makes spoilers focusable
-        if (!ok) report(el, "attribute " + name + "=" + JSON.stringify(value.slice(0, 80)) + " on <" + tag.toLowerCase() + ">");
+        if (!ok) {
+          report(el, `attribute ${name}=${JSON.stringify(value.slice(0, 80))} on <${tag.toLowerCase()}>`);
+        }
       }
     }
   }
 
-  const counts = {};
+  // parley.js gives the reader's own recent comments Edit and Delete buttons: the page's own, counted apart.
+  const own = new Set(document.querySelectorAll(
+    "li.comment > article > footer.comment-actions > button.link-button:is(.edit-comment, .delete-comment)"));
+  const counts = {}, outside = {};
   for (const el of document.querySelectorAll("*")) {
     const tag = el.tagName.toLowerCase();
     counts[tag] = (counts[tag] || 0) + 1;
+    const inBody = el.parentElement && el.parentElement.closest(".comment-body");
+    if (!inBody && !own.has(el)) outside[tag] = (outside[tag] || 0) + 1;
     for (const attr of el.attributes) {
       const name = attr.name.toLowerCase();
       if (name.startsWith("on")) report(el, "event handler attribute " + name);
@@ -166,12 +181,15 @@ AUDIT_SCRIPT = """
   return {
     problems,
     counts,
+    outside,
+    owner_buttons: own.size,
     comments,
     title: document.title,
     head: [...document.head.children].map((el) => el.tagName.toLowerCase()),
     body_children: [...document.body.children].map((el) => el.tagName.toLowerCase() + "." + el.className),
     frames: window.frames.length,
-    canary: window.__parleyCanary ? { tripped: window.__parleyCanary.tripped, calls: window.__parleyCanary.calls } : null,
+    canary: window.__parleyCanary
+      ? { tripped: window.__parleyCanary.tripped, calls: window.__parleyCanary.calls } : null,
   };
 }
 """

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from parley.domain import NOTICE_TEXTS
 from parley.importers.scraped import import_page, parse
@@ -48,16 +48,16 @@ class Example:
         self.url = f"{server.url}/stories/s"
 
 
-def comment(page: Page, comment_id) -> object:
+def comment(page: Page, comment_id) -> Locator:
     return page.locator(f"#c{comment_id}")
 
 
-def replies_of(page: Page, comment_id):
+def replies_of(page: Page, comment_id) -> Locator:
     """The comments listed directly under a comment."""
     return page.locator(f"#c{comment_id} > article > ol.replies > li.comment")
 
 
-def reply_link(page: Page, comment_id):
+def reply_link(page: Page, comment_id) -> Locator:
     return page.locator(f"#c{comment_id} > article > footer a.reply-link")
 
 
@@ -189,6 +189,10 @@ def test_reply_with_javascript_nests_in_place_without_reload(server, new_context
     page.evaluate("window.__sameDocument = true")
     navigations = track_navigations(page)
 
+    # Open Bob's folded comment, then reply to it.
+    comment(page, ex.bob["id"]).locator(":scope > article > details > summary").click()
+    expect(page.get_by_text("Blinken prides himself")).to_be_visible()
+
     # Reply opens the form under Bob's comment, with the heading naming him.
     reply_link(page, ex.bob["id"]).click()
     form = page.locator(f"#c{ex.bob['id']} > article > form#comment-form")
@@ -252,6 +256,11 @@ def test_reply_without_javascript_lands_nested_under_its_parent(server, new_cont
     page = context.new_page()
     page.goto(ex.url)
 
+    # Folded comments open without JavaScript too (details/summary).
+    assert not page.get_by_text("Congratulations").is_visible()
+    comment(page, ex.john_reply["id"]).locator(":scope > article > details > summary").click()
+    expect(page.get_by_text("Congratulations")).to_be_visible()
+
     # The Reply link is a real link: it loads the page with the form set to reply.
     reply_link(page, ex.john_reply["id"]).click()
     page.wait_for_url(re.compile(rf"\?reply={ex.john_reply['id']}#comment-form$"))
@@ -260,7 +269,8 @@ def test_reply_without_javascript_lands_nested_under_its_parent(server, new_cont
     expect(form.locator("input[name=parent_id]")).to_have_value(str(ex.john_reply["id"]))
     expect(form.get_by_role("link", name="Cancel reply")).to_be_visible()
     form.get_by_label("Name", exact=True).fill("Peggy Hill")
-    form.get_by_label("Comment", exact=True).fill("As a substitute teacher, I must say:\n\n> Of course your point is not on topic")
+    form.get_by_label("Comment", exact=True).fill(
+        "As a substitute teacher, I must say:\n\n> Of course your point is not on topic")
 
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
         form.get_by_role("button", name="Post comment").click()
@@ -339,8 +349,11 @@ def test_replies_below_the_third_level_are_listed_flat_with_whom_they_answer(ser
         expect(comment(shown, eve).locator(":scope > article > header .replying-to")).to_have_text("in reply to Dan")
         expect(comment(shown, eve)).to_have_attribute("data-depth", "4")
         # Nothing is nested deeper than three lists of replies.
-        assert shown.evaluate("""() => Math.max(...[...document.querySelectorAll('li.comment')].map(
-            (li) => { let n = 0; for (let e = li; e; e = e.parentElement) if (e.matches('ol.replies')) n++; return n; }))""") == 3
+        assert shown.evaluate("""() => Math.max(...[...document.querySelectorAll('li.comment')].map((li) => {
+            let n = 0;
+            for (let e = li; e; e = e.parentElement) if (e.matches('ol.replies')) n++;
+            return n;
+        }))""") == 3
 
     # What JavaScript inserted reads as what the server renders after a reload.
     assert header_facts(page, dan) == dan_header_inserted, \
@@ -403,8 +416,9 @@ def test_a_form_error_is_announced_and_posts_nothing(server, new_context, javasc
 
     alert = page.get_by_role("alert")
     expect(alert).to_have_text("a comment needs text")
-    expect(page.locator("#comment-form textarea[name=body]")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#comment-form textarea[name=body]")).to_have_attribute("aria-describedby", alert.get_attribute("id"))
+    body = page.locator("#comment-form textarea[name=body]")
+    expect(body).to_have_attribute("aria-invalid", "true")
+    expect(body).to_have_attribute("aria-describedby", alert.get_attribute("id"))
     expect(page.locator("#comment-form input[name=author_name]")).to_have_value("Luanne")
     if javascript:
         expect(page.locator("#comment-form textarea[name=body]")).to_be_focused()
