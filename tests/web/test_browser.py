@@ -237,6 +237,7 @@ def test_reply_with_javascript_nests_in_place_without_reload(server, new_context
 
     # Stored where they were shown, and the server renders them there too.
     assert api_comment(server, hank_id)["parent_id"] == ex.bob["id"]
+    expect(page.locator("#comments-heading")).to_have_text("7 comments")  # counted in place
     assert api_comment(server, dale_id)["parent_id"] == ex.molotov["id"]
     page.reload()
     expect(page.locator("li.comment")).to_have_count(7)
@@ -435,3 +436,48 @@ def test_a_form_error_is_announced_and_posts_nothing(server, new_context, javasc
     with Api(server.url) as api:
         assert api.comment_count("s") == 6
     seen.assert_quiet()
+
+
+def test_a_guest_edits_and_deletes_their_own_comment_from_the_page(server, new_context):
+    ex = Example(server)
+    context, seen = new_context()
+    page = context.new_page()
+    page.goto(ex.url)
+
+    page.fill("#author_name", "Writer")
+    page.fill("#body", "First *draft*")
+    page.click("#comment-form button[type=submit]")
+    posted = page.locator("li.comment", has_text="First draft")
+    expect(posted.locator("em")).to_have_text("draft")
+    cid = int(posted.get_attribute("data-comment-id"))
+    mine = comment(page, cid)
+    expect(page.locator("#comments-heading")).to_have_text("6 comments")
+    # Only the writer's own comment offers Edit and Delete.
+    expect(page.locator("button.edit-comment")).to_have_count(1)
+
+    mine.locator("button.edit-comment").click()
+    box = mine.locator("form.edit-form textarea")
+    expect(box).to_have_value("First *draft*")  # the Markdown as typed, not the rendered text
+    box.fill("Second **take**")
+    mine.locator("form.edit-form button[type=submit]").click()
+    expect(mine.locator(".comment-body strong")).to_have_text("take")
+    assert api_comment(server, cid)["body_html"] == "<p>Second <strong>take</strong></p>\n"
+
+    page.reload()  # the token lives in the browser: the buttons come back
+    expect(comment(page, cid).locator("button.edit-comment")).to_have_count(1)
+
+    # The guard dismisses every dialog; answer "Delete your comment?" with yes here.
+    page.evaluate("window.confirm = (question) => question === 'Delete your comment?'")
+    comment(page, cid).locator("button.delete-comment").click()
+    expect(comment(page, cid).locator(".comment-body")).to_have_text("This comment was deleted.")
+    expect(page.locator("#comments-heading")).to_have_text("5 comments")
+    page.reload()
+    expect(comment(page, cid)).to_have_count(0)  # a deleted comment with no replies leaves nothing
+    assert server.service.get_story("s").comment_count == 5
+
+    # Someone else's browser has no token: no buttons, and the API refuses a guess.
+    other, _ = new_context()
+    other_page = other.new_page()
+    other_page.goto(ex.url)
+    expect(other_page.locator("button.edit-comment")).to_have_count(0)
+    assert seen.page_errors == [] and seen.offsite_requests == []

@@ -44,7 +44,7 @@ def test_story_page_reads_like_the_example(example, reader):
     assert "<h1 id=\"story-title\">US Secretary of State Antony Blinken will hold talks" in html
     assert '<time datetime="2024-04-02T00:00:00Z"' in html
     assert '<p class="credit">AFP</p>' in html
-    assert "<h2 id=\"comments-heading\">5 comments</h2>" in html
+    assert "<h2 id=\"comments-heading\" data-count=\"5\">5 comments</h2>" in html
     assert html.count('<span class="badge badge-guest">Guest</span>') == 5
     assert html.count(f"<summary>{SPOILER}</summary>") == 5
     assert '<time datetime="2024-04-02T12:00:00Z" title="2 April 2024, 12:00 UTC">' in html

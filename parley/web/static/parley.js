@@ -9,6 +9,13 @@
   var home = form ? form.parentNode : null;
   var homeNext = form ? form.nextSibling : null;
 
+  function adjustCount(delta) {
+    var heading = document.getElementById("comments-heading");
+    var n = Number(heading.dataset.count) + delta;
+    heading.dataset.count = n;
+    heading.textContent = n + (n === 1 ? " comment" : " comments");
+  }
+
   function newKey() {
     return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
   }
@@ -195,6 +202,7 @@
       if (badge) badge.remove();
       article.querySelector(".comment-actions").remove();
       li.classList.add("deleted");
+      adjustCount(-1);
     }).catch(function (err) { window.alert(err.message); });
   }
 
@@ -228,6 +236,7 @@
         form.elements.idempotency_key.value = newKey();
         resetForm();
         insertComment(res.data);
+        if (res.status === 201) adjustCount(1);
         var added = document.getElementById("c" + res.data.id);
         if (added) addOwnerActions(added);
       })
