@@ -46,7 +46,8 @@ def cmd_serve(args, config: Config) -> int:
     print(f"Parley serving {config.database_url} on http://{host}:{port} ({workers} worker(s))", flush=True)
     uvicorn.run("parley.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 loop="uvloop", http="httptools", access_log=args.access_log, log_level="warning",
-                proxy_headers=False)
+                proxy_headers=bool(config.forwarded_allow_ips),
+                forwarded_allow_ips=config.forwarded_allow_ips or None)
     return 0
 
 

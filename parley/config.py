@@ -34,6 +34,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Comments per minute allowed from one client address and from one author; 0 turns limits off.", int),
     Setting("PARLEY_PAGE_SIZE", "50", "Top-level comments per page; their replies come with them.", int),
     Setting("PARLEY_SECURE_COOKIES", "0", "1: mark cookies Secure (serve over HTTPS).", int),
+    Setting("PARLEY_FORWARDED_ALLOW_IPS", "",
+            "Proxies whose X-Forwarded-For is believed (comma-separated addresses, or *). Empty: none, "
+            "and the client address, which rate limits count by, is the connecting peer."),
 )
 
 
@@ -50,6 +53,7 @@ class Config:
     rate_limit: int
     page_size: int
     secure_cookies: int
+    forwarded_allow_ips: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:

@@ -22,6 +22,10 @@ class Rendered:
     gzipped: bytes
     etag: str
 
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped)
+
     @classmethod
     def of(cls, body: bytes) -> Rendered:
         return cls(body, gzip.compress(body, compresslevel=6, mtime=0),
@@ -29,9 +33,13 @@ class Rendered:
 
 
 class RenderCache:
-    def __init__(self, max_entries: int = 256) -> None:
+    """Least recently used renderings, bounded by count and by bytes held."""
+
+    def __init__(self, max_entries: int = 256, max_bytes: int = 48 * 1024 * 1024) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._entries: OrderedDict[Hashable, Rendered] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -47,7 +55,11 @@ class RenderCache:
         # which costs less than making every reader wait on one renderer.
         made = Rendered.of(render())
         with self._lock:
+            replaced = self._entries.pop(key, None)
+            if replaced is not None:
+                self._bytes -= replaced.size
             self._entries[key] = made
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._bytes += made.size
+            while len(self._entries) > self.max_entries or (self._bytes > self.max_bytes and len(self._entries) > 1):
+                self._bytes -= self._entries.popitem(last=False)[1].size
         return made
