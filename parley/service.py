@@ -97,7 +97,7 @@ class CommentService:
 
     def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
         if len(slugs) > 200:
-            raise InvalidInput("at most 200 slugs at once", field="slugs")
+            raise InvalidInput("at most 200 slugs at once", field="slug")
         return self.store.comment_counts(list(slugs))
 
     # --- posting -------------------------------------------------------------
