@@ -7,6 +7,7 @@ Read load at 8 and 64 connections is wrk's job (see ``wrkrun.py``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gzip
 import http.client
@@ -53,10 +54,8 @@ class Conn:
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await self.writer.wait_closed()
-            except OSError:
-                pass
         self.reader = self.writer = None
 
     async def request(self, method: str, target: str, body: bytes = b"",
@@ -111,6 +110,10 @@ class WriteResult:
     client_cpu_seconds: float  # this process's CPU while writing (an upper bound on the client's)
     connections_opened: int
     ids: list[int]
+    # filled in by the caller: the server core's use during the run (all, the server's, others')
+    server_busy: float = 0.0
+    server_own: float = 0.0
+    foreign: float = 0.0
 
     @property
     def rate(self) -> float:

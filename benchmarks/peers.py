@@ -3,6 +3,7 @@ and a sampler for the memory of a server's whole process tree."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,7 +17,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psutil
-
 from loadgen import BenchError, wait_until_up
 from workload import Item, Thread
 
@@ -73,10 +73,9 @@ class Server:
     def start(self) -> None:
         self.prepare()
         cmd, env = self.command()
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(pinned(cmd, self.cpus), cwd=self.workdir, env=env, stdout=log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(pinned(cmd, self.cpus), cwd=self.workdir, env=env, stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         try:
             wait_until_up(HOST, self.port, self.health_path, 60, self.proc)
         except BenchError:
@@ -106,10 +105,8 @@ class Server:
         procs = self.tree()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
         for p in procs:
             try:
                 if p.is_running():
@@ -308,10 +305,10 @@ class MemorySampler(threading.Thread):
         self.phase = "start"
         self.peaks: dict[str, tuple[int, int]] = {}
         self.samples = 0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             rss = pss = 0
             for p in self.server.tree():
                 try:
@@ -323,10 +320,10 @@ class MemorySampler(threading.Thread):
                 old = self.peaks.get(self.phase, (0, 0))
                 self.peaks[self.phase] = (max(old[0], rss), max(old[1], pss))
                 self.samples += 1
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(timeout=5)
 
     def peak(self, *phases: str) -> tuple[int, int]:
@@ -335,21 +332,30 @@ class MemorySampler(threading.Thread):
 
 
 class CoreLoad:
-    """How busy each CPU was between start() and stop(), from /proc/stat."""
+    """How busy each CPU was between start() and stop(), from /proc/stat: ``busy`` counts
+    everything but idle and iowait; ``tasks`` only time spent running processes (user,
+    nice, system), leaving out interrupt handling, such as loopback packet processing."""
 
     def __init__(self) -> None:
         self._t0 = None
         self.busy: list[float] = []
+        self.tasks: list[float] = []
 
     def start(self) -> None:
         self._t0 = psutil.cpu_times(percpu=True)
 
     def stop(self) -> list[float]:
         t1 = psutil.cpu_times(percpu=True)
-        self.busy = []
-        for a, b in zip(self._t0, t1):
+        self.busy, self.tasks = [], []
+        for a, b in zip(self._t0, t1, strict=True):
             # guest time is already counted in user time
             total = sum(getattr(b, f) - getattr(a, f) for f in b._fields if not f.startswith("guest"))
             idle = (b.idle - a.idle) + (getattr(b, "iowait", 0) - getattr(a, "iowait", 0))
+            tasks = (b.user - a.user) + (b.nice - a.nice) + (b.system - a.system)
             self.busy.append(0.0 if total <= 0 else 1 - idle / total)
+            self.tasks.append(0.0 if total <= 0 else tasks / total)
         return self.busy
+
+    def share(self, values: list[float], cpus: list[int]) -> float:
+        chosen = [values[i] for i in cpus] if cpus else values
+        return sum(chosen) / len(chosen)

@@ -20,6 +20,7 @@ import os
 import platform
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,11 +28,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import psutil  # noqa: E402
-
 import report  # noqa: E402
 from loadgen import BenchError, Client, WriteResult, median, post_thread, run_async  # noqa: E402
 from peers import HOST, CoreLoad, Isso, MemorySampler, Parley, Server, isso_venv, isso_version  # noqa: E402
-from workload import Thread, make_thread  # noqa: E402
+from workload import Item, Thread, make_thread  # noqa: E402
 from wrkrun import Wrk, WrkRun, ensure_wrk, wrk_version  # noqa: E402
 
 WORKROOT = HERE / ".work"
@@ -46,17 +46,21 @@ class Settings:
     rep_s: float = 3.0  # one wrk run
     reps: int = 3  # runs per row when a row is quick; medians are quoted
     slow_row_cap_s: float = 40.0  # a slow row gets one longer run instead, at most this long
-    single_reps: int = 3  # sequential single requests per scenario
+    single_reps: int = 5  # sequential single requests per scenario (after one untimed)
     cold_reps: int = 5
-    full_large_budget_s: float = 45.0  # Isso's whole 10k thread is one very slow request
+    full_large_budget_s: float = 25.0  # Isso's whole 10k thread is one very slow request
     write_time_limit_s: float = 300.0
-    idle_wait_s: float = 120.0
+    max_foreign: float = 0.10  # a run where other processes took more of the server's core is run again...
+    retry_budget_s: float = 150.0  # ...while this server has spent less than this on re-runs
+    trickle_interval_s: float = 1.0  # one new comment a second during the hot-story reads
+    idle_wait_s: float = 10.0  # longer than this to finish abandoned requests: restart the server
     quick: bool = False
 
     @classmethod
     def quick_run(cls) -> Settings:
         return cls(small=500, large=1000, warmup_s=1.0, rep_s=1.0, reps=1, slow_row_cap_s=4.0, single_reps=2,
-                   cold_reps=2, full_large_budget_s=10.0, write_time_limit_s=120.0, idle_wait_s=30.0, quick=True)
+                   cold_reps=2, full_large_budget_s=10.0, write_time_limit_s=120.0, idle_wait_s=5.0,
+                   retry_budget_s=20.0, quick=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,12 +73,17 @@ class Scenario:
 
 
 SCENARIOS = (
-    Scenario("small-full", "500-comment thread, whole thread (JSON)", "small", "full", "json"),
-    Scenario("small-first", "500-comment thread, first page (JSON)", "small", "first", "json"),
-    Scenario("small-page", "500-comment thread, reader page (HTML)", "small", "page", "html"),
-    Scenario("large-first", "10,000-comment thread, first page (JSON)", "large", "first", "json"),
-    Scenario("large-page", "10,000-comment thread, reader page (HTML)", "large", "page", "html"),
+    Scenario("small-full", "{small}-comment thread, whole thread (JSON)", "small", "full", "json"),
+    Scenario("small-first", "{small}-comment thread, first page (JSON)", "small", "first", "json"),
+    Scenario("small-page", "{small}-comment thread, reader page (HTML)", "small", "page", "html"),
+    Scenario("large-first", "{large}-comment thread, first page (JSON)", "large", "first", "json"),
+    Scenario("large-page", "{large}-comment thread, reader page (HTML)", "large", "page", "html"),
 )
+
+
+# The hot story: the whole small thread read while one writer posts a comment a second.
+MIXED = Scenario("small-full-writes", "{small}-comment thread, whole thread (JSON), 1 new comment/s",
+                 "small", "full", "json")
 
 
 @dataclasses.dataclass
@@ -94,11 +103,22 @@ class ReadRow:
     scenario: Scenario
     conns: int
     runs: list[WrkRun]
-    server_busy: list[float]  # share of the server's core(s) in use, per run
-    drained_s: float  # time the server needed to finish abandoned requests after the last run
+    server_busy: list[float]  # share of the server's core(s) in use, per run (by anything)
+    server_own: list[float]  # ...used by the server's own processes
+    foreign: list[float]  # ...used by other processes (runs with too much were run again)
+    restarts: int  # times the server was restarted to drop requests abandoned at a run's end
+    discarded: int  # runs thrown away because other processes took the server's core
+    posted: list[float] = dataclasses.field(default_factory=list)  # latencies of comments posted meanwhile
+    post_failures: int = 0
 
     def med(self, attr: str) -> float:
         return median([getattr(r, attr) for r in self.runs])
+
+    @property
+    def censored(self) -> bool:
+        """Fewer than two requests per connection finished: the latencies are those of
+        the requests that finished within the run, and understate the steady state."""
+        return sum(r.requests for r in self.runs) < 2 * self.conns * len(self.runs)
 
     @property
     def errors(self) -> int:
@@ -113,38 +133,77 @@ class PeerResult:
     writes: list[tuple[str, WriteResult]] = dataclasses.field(default_factory=list)
     probes: dict[str, Probe] = dataclasses.field(default_factory=dict)
     reads: list[ReadRow] = dataclasses.field(default_factory=list)
+    mixed: ReadRow | None = None
     full_large: dict = dataclasses.field(default_factory=dict)
     cold: dict[str, list[float]] = dataclasses.field(default_factory=dict)
     memory: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
     memory_samples: int = 0
-    notes: list[str] = dataclasses.field(default_factory=list)
+    background_before: float = 0.0  # cores other processes used just before this server's turn
 
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def wait_idle(server: Server, limit_s: float) -> float:
-    """Wait until the server's processes stop using CPU (requests wrk gave up on at the
-    end of a run are still being served), so they do not count against the next run."""
-    t0 = time.monotonic()
-    procs = server.tree()
-    for p in procs:
+def tree_cpu(server: Server) -> float:
+    """CPU seconds used so far by the server's processes (user + system)."""
+    total = 0.0
+    for p in server.tree():
         try:
-            p.cpu_percent(None)
+            t = p.cpu_times()
+            total += t.user + t.system
         except psutil.NoSuchProcess:
             pass
+    return total
+
+
+def wait_idle(server: Server, limit_s: float) -> bool:
+    """Wait until the server's processes stop using CPU: requests wrk gave up on at
+    the end of a run are still being served, and must not count against the next
+    run. False when the server is still busy after ``limit_s``."""
+    t0 = time.monotonic()
+    before = tree_cpu(server)
     while time.monotonic() - t0 < limit_s:
         time.sleep(0.5)
-        busy = 0.0
-        for p in procs:
-            try:
-                busy += p.cpu_percent(None)
-            except psutil.NoSuchProcess:
-                pass
-        if busy < 5.0:
-            break
-    return time.monotonic() - t0
+        now = tree_cpu(server)
+        if now - before < 0.5 * 0.05:  # under 5% of a core over the last half second
+            return True
+        before = now
+    return False
+
+
+def settle(server: Server, limit_s: float) -> bool:
+    """Let the server finish abandoned requests; restart it when that would take
+    longer than ``limit_s`` (a slow server with a full backlog can need minutes).
+    Returns whether it was restarted."""
+    if wait_idle(server, limit_s):
+        return False
+    log(f"  {server.name}: still busy with abandoned requests after {limit_s:.0f} s; restarting it")
+    server.stop()
+    server.start()
+    return True
+
+
+def background_load(seconds: float = 2.0) -> float:
+    """Cores' worth of CPU in use on the whole machine over ``seconds`` s."""
+    load = CoreLoad()
+    load.start()
+    time.sleep(seconds)
+    return sum(load.stop())
+
+
+def wait_for_quiet(limit_s: float, threshold: float = 0.25) -> float:
+    """Wait (up to ``limit_s``) until other processes use under ``threshold`` cores;
+    return what they used at the last look."""
+    t0 = time.monotonic()
+    while True:
+        load = background_load(3.0)
+        if load <= threshold or time.monotonic() - t0 >= limit_s:
+            if load > threshold:
+                log(f"warning: other processes still use {load:.2f} cores; going on")
+            return load
+        log(f"other processes use {load:.2f} cores; waiting for a quieter machine")
+        time.sleep(7)
 
 
 def write_phase(server: Server, client: Client, thread: Thread, clients: int, s: Settings) -> WriteResult:
@@ -162,50 +221,137 @@ def path_for(server: Server, sc: Scenario, slug: str) -> str | None:
 
 
 def probe(server: Server, client: Client, path: str, kind: str, reps: int) -> Probe:
+    """One untimed request (it may render), then ``reps`` timed ones on one connection."""
     seconds = []
-    for _ in range(reps):
+    for i in range(reps + 1):
         got = client.get(path)
         if got.status != 200:
             raise BenchError(f"{server.name} GET {path} answered {got.status}: {got.body[:300]!r}")
-        seconds.append(got.seconds)
+        if i:
+            seconds.append(got.seconds)
     return Probe(path, server.count(got.body, kind), got.wire_bytes, len(got.body), got.encoding, seconds)
 
 
+def measured_run(server: Server, server_cpus: list[int], go):
+    """Run ``go()`` and say how busy the server's core was, by the server and by
+    other processes: (result, core busy, server's own share, others' share)."""
+    load = CoreLoad()
+    cpu0, t0 = tree_cpu(server), time.perf_counter()
+    load.start()
+    result = go()
+    load.stop()
+    cores = len(server_cpus) or len(load.busy)
+    own = (tree_cpu(server) - cpu0) / (time.perf_counter() - t0) / cores
+    others = max(0.0, load.share(load.tasks, server_cpus) - own)
+    return result, load.share(load.busy, server_cpus), own, others
+
+
+class Trickle:
+    """One writer posting a new top-level comment every ``interval`` s while a read run
+    goes on: the hot story that readers read while comments arrive. Bounded by the
+    number of items it is given; it stops when told to, or on a connection error."""
+
+    def __init__(self, server: Server, thread: Thread, items: list[Item], interval: float) -> None:
+        self.server, self.thread, self.items, self.interval = server, thread, items, interval
+        self.latencies: list[float] = []
+        self.failed = 0
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="trickle")
+
+    def _run(self) -> None:
+        client = Client(HOST, self.server.port, timeout=60)
+        start = time.monotonic()
+        try:
+            for n, item in enumerate(self.items):
+                if self._halt.is_set():
+                    break
+                method, target, body = self.server.comment_request(self.thread, item, None)
+                try:
+                    got = client.request(method, target, body)
+                except OSError:
+                    self.failed += 1
+                    break
+                if got.status == 201:
+                    self.latencies.append(got.seconds)
+                else:
+                    self.failed += 1
+                self._halt.wait(max(0.0, start + (n + 1) * self.interval - time.monotonic()))
+        finally:
+            client.close()
+
+    def __enter__(self) -> Trickle:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._halt.set()
+        self._thread.join(timeout=1)
+
+    def finish(self) -> None:
+        self._thread.join(timeout=90)
+
+
 def read_row(server: Server, wrk: Wrk, sampler: MemorySampler, sc: Scenario, path: str, conns: int,
-             single_s: float, s: Settings, server_cpus: list[int]) -> ReadRow:
+             single_s: float, s: Settings, server_cpus: list[int], warm: bool, budget: list[float],
+             trickle=None) -> ReadRow:
     url = f"http://{HOST}:{server.port}{path}"
     # Closed loop: with c connections a request waits for about c requests' worth of
     # server time. A row fast enough for several short runs gets s.reps of them;
-    # a slow one gets a single run long enough for each connection to finish ~2 requests.
+    # a slow one gets a single run long enough for each connection to finish ~4
+    # requests (a loaded server can be slower than one request alone suggests), or
+    # as long as the cap allows (when fewer than 2 finish, its latencies are flagged).
     needed = 2 * conns * single_s
     if needed <= s.rep_s:
         reps, seconds = s.reps, s.rep_s
     else:
-        reps, seconds = 1, min(s.slow_row_cap_s, max(s.reps * s.rep_s, needed))
-    sampler.phase = f"reads c{conns}"
-    warm = min(s.warmup_s, seconds)
-    wrk.run(url, conns, warm)
-    wait_idle(server, s.idle_wait_s)
-    runs, busy = [], []
-    drained = 0.0
-    for _ in range(reps):
-        load = CoreLoad()
-        load.start()
-        run = wrk.run(url, conns, seconds)
-        cores = load.stop()
+        reps, seconds = 1, min(s.slow_row_cap_s, max(s.reps * s.rep_s, 2 * needed))
+    sampler.phase = f"reads c{conns}" + (" + writes" if trickle else "")
+    restarts = discarded = 0
+    if warm:
+        wrk.run(url, conns, min(s.warmup_s, seconds))
+        restarts += settle(server, s.idle_wait_s)
+    runs, busy, own, others = [], [], [], []
+    posted: list[float] = []
+    failed = 0
+
+    def go() -> tuple[WrkRun, Trickle | None]:
+        if trickle is None:
+            return wrk.run(url, conns, seconds), None
+        with trickle() as writer:
+            return wrk.run(url, conns, seconds), writer
+
+    while len(runs) < reps:
+        t0 = time.monotonic()
+        (run, writer), b, o, f = measured_run(server, server_cpus, go)
+        restarts += settle(server, s.idle_wait_s)
+        if writer is not None:
+            writer.finish()
+        if f > s.max_foreign and budget[0] > 0:
+            # Another process took the server's core: run it again (within the budget).
+            budget[0] -= time.monotonic() - t0
+            discarded += 1
+            log(f"  {server.name}: {sc.key} c{conns}: other processes took {f:.0%} of the server's core; "
+                "running it again")
+            continue
         runs.append(run)
-        busy.append(sum(cores[i] for i in server_cpus) / len(server_cpus) if server_cpus else sum(cores) / len(cores))
-        drained = wait_idle(server, s.idle_wait_s)
-    row = ReadRow(sc, conns, runs, busy, drained)
+        busy.append(b)
+        own.append(o)
+        others.append(f)
+        if writer is not None:
+            posted += writer.latencies
+            failed += writer.failed
+    row = ReadRow(sc, conns, runs, busy, own, others, restarts, discarded, posted, failed)
     log(f"  {server.name}: {sc.key} c{conns}: {row.med('rps'):.1f} req/s, p50 {row.med('p50_ms'):.1f} ms, "
-        f"p99 {row.med('p99_ms'):.1f} ms ({reps} x {seconds:.0f} s, errors {row.errors}, "
-        f"wrk cpu {max(r.client_cpu for r in runs):.0%}, server core {median(busy):.0%})")
+        f"p99 {row.med('p99_ms'):.1f} ms ({reps} x {seconds:.0f} s, {sum(r.requests for r in runs)} requests, "
+        f"errors {row.errors}, wrk cpu {max(r.client_cpu for r in runs):.0%}, server core {median(busy):.0%}, "
+        f"the server's own {median(own):.0%}, others {max(others):.0%})")
     return row
 
 
 def bench_peer(server: Server, version: str, threads: dict[str, Thread], wrk: Wrk, s: Settings,
-               server_cpus: list[int]) -> PeerResult:
+               server_cpus: list[int], seed: int) -> PeerResult:
     res = PeerResult(server.name, server.describe(), version)
+    budget = [s.retry_budget_s]  # seconds this server may spend re-running disturbed runs
     log(f"{server.name}: starting on port {server.port}")
     server.start()
     sampler = MemorySampler(server)
@@ -215,7 +361,10 @@ def bench_peer(server: Server, version: str, threads: dict[str, Thread], wrk: Wr
         # --- writes: the small thread by one client, the large one by eight --------
         sampler.phase = "writes"
         for key, clients in (("small", 1), ("large", 8)):
-            res.writes.append((key, write_phase(server, client, threads[key], clients, s)))
+            result, busy, own, others = measured_run(
+                server, server_cpus, functools.partial(write_phase, server, client, threads[key], clients, s))
+            result.server_busy, result.server_own, result.foreign = busy, own, others
+            res.writes.append((key, result))
 
         # --- what each read returns, and its latency alone ---------------------------
         sampler.phase = "probes"
@@ -226,12 +375,21 @@ def bench_peer(server: Server, version: str, threads: dict[str, Thread], wrk: Wr
         client.close()
 
         # --- read load ---------------------------------------------------------------
-        for conns in s.conns:
+        for n, conns in enumerate(s.conns):
             for sc in SCENARIOS:
                 pr = res.probes.get(sc.key)
                 if pr is not None:
                     res.reads.append(read_row(server, wrk, sampler, sc, pr.path, conns, median(pr.seconds), s,
-                                              server_cpus))
+                                              server_cpus, n == 0, budget))
+
+        # --- reads of the small thread while comments arrive, at the most connections ------
+        pr = res.probes["small-full"]
+        fresh = [dataclasses.replace(it, parent=None) for it in make_thread("mix", 400, seed=seed + 7).items]
+        res.mixed = read_row(server, wrk, sampler, MIXED, pr.path, s.conns[-1], median(pr.seconds), s,
+                             server_cpus, False, budget,
+                             trickle=lambda: Trickle(server, threads["small"], fresh, s.trickle_interval_s))
+        log(f"  {server.name}: {len(res.mixed.posted)} comments posted during those reads "
+            f"({res.mixed.post_failures} failed)")
 
         # --- the whole large thread, sequentially --------------------------------------
         sampler.phase = "extras"
@@ -245,7 +403,7 @@ def bench_peer(server: Server, version: str, threads: dict[str, Thread], wrk: Wr
         else:
             times, count, wire = [], 0, 0
             t0 = time.monotonic()
-            while len(times) < s.single_reps and (not times or time.monotonic() - t0 < s.full_large_budget_s):
+            while len(times) < 3 and (not times or time.monotonic() - t0 < s.full_large_budget_s):
                 got = client.get(server.full_thread(slug))
                 if got.status != 200:
                     raise BenchError(f"isso full thread answered {got.status}")
@@ -258,14 +416,14 @@ def bench_peer(server: Server, version: str, threads: dict[str, Thread], wrk: Wr
         # --- Parley: a read right after a write re-renders (its cache keys on revision) ---
         if isinstance(server, Parley):
             res.cold = cold_reads(server, client, threads, s)
-        client.close()
-        res.memory = dict(sampler.peaks)
     finally:
-        sampler.stop()
-        res.memory = dict(sampler.peaks)
-        res.memory_samples = sampler.samples
-        client.close()
-        server.stop()
+        try:
+            sampler.stop()
+            res.memory = dict(sampler.peaks)
+            res.memory_samples = sampler.samples
+            client.close()
+        finally:
+            server.stop()  # whatever failed above, the server we started goes
         log(f"{server.name}: stopped; peak RSS {sampler.peak()[0] / 2**20:.0f} MiB")
     return res
 
@@ -311,10 +469,13 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true", help="a short smoke run (smaller large thread, 1 s runs)")
     p.add_argument("--out", type=Path, help="write the results into this Markdown file (e.g. docs/performance.md)")
     p.add_argument("--peers", default="parley,isso", help="which servers to run (default: parley,isso)")
-    p.add_argument("--workers", type=int, default=2, help="Parley's `serve --workers` (default 2)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="Parley's `serve --workers` (default 1: the server is pinned to one core)")
     p.add_argument("--isso-workers", type=int, default=4, help="gunicorn workers for Isso (default 4)")
     p.add_argument("--no-pin", action="store_true", help="do not pin server and client to separate cores")
     p.add_argument("--seed", type=int, default=20240508, help="seed for the threads' text and shape")
+    p.add_argument("--wait-quiet", type=float, default=0, metavar="S",
+                   help="before each server's turn, wait up to S seconds for other processes to quieten")
     p.add_argument("--keep", action="store_true", help="keep the run's databases and logs in benchmarks/.work/")
     return p.parse_args(argv)
 
@@ -353,6 +514,7 @@ def main(argv=None) -> int:
     log(f"threads: {s.small} comments ({threads['small'].replies} replies) and {s.large} "
         f"({threads['large'].replies} replies); server cpus {server_spec or 'any'}, client cpus {client_spec or 'any'}")
 
+    quiet_before = background_load()
     results: dict[str, PeerResult] = {}
     ok = True
     try:
@@ -368,7 +530,9 @@ def main(argv=None) -> int:
                 version = versions["isso"]
             else:
                 raise SystemExit(f"unknown peer {name!r}")
-            results[name] = bench_peer(server, version, threads, wrk, s, server_cpus)
+            others = wait_for_quiet(args.wait_quiet)
+            results[name] = bench_peer(server, version, threads, wrk, s, server_cpus, args.seed)
+            results[name].background_before = others
     except BenchError as exc:
         ok = False
         log(f"error: {exc}")
@@ -376,15 +540,17 @@ def main(argv=None) -> int:
         if not args.keep:
             shutil.rmtree(rundir, ignore_errors=True)
 
+    quiet_after = background_load()
     meta = {
+        "background_cores": (quiet_before, quiet_after),
         "when": when, "elapsed_s": time.monotonic() - started, "quick": s.quick, "settings": s,
         "machine": machine(), "versions": versions, "pinned": bool(pin), "server_cpus": server_spec,
-        "client_cpus": client_spec, "threads": threads, "scenarios": SCENARIOS,
+        "client_cpus": client_spec, "threads": threads, "scenarios": SCENARIOS, "mixed": MIXED,
         "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
     }
     text = report.render(results, meta)
     print(text)
-    if args.out and results:
+    if args.out and results and ok:
         report.write_doc(args.out, text, meta)
         log(f"wrote {args.out}")
     log(f"done in {meta['elapsed_s']:.0f} s")

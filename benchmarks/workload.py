@@ -6,7 +6,12 @@ from __future__ import annotations
 import dataclasses
 import random
 
-_WORDS = """
+
+def _split(text: str) -> list[str]:
+    return text.split()
+
+
+_WORDS = _split("""
 the a of to and in that is was for on it with as at by this from they be are have had not but or
 an which one were all we when there can been has more if will would who so no what out up about
 into than them could only other new some time these two may then do first any like now my over
@@ -20,14 +25,14 @@ article headline photo people street village city county ward committee meeting 
 fair point reasonable question answer evidence numbers cost money price wage job work weekend
 summer winter morning evening night week month today yesterday tomorrow local national public
 private community volunteers parents children teachers nurses doctors drivers farmers owners
-""".split()
+""")
 
-_FIRST = """Alex Sam Jo Chris Pat Robin Morgan Jamie Casey Taylor Jordan Riley Avery Quinn Drew Charlie
+_FIRST = _split("""Alex Sam Jo Chris Pat Robin Morgan Jamie Casey Taylor Jordan Riley Avery Quinn Drew Charlie
 Rowan Sasha Toni Kim Lee Dana Jess Ali Noor Omar Priya Ravi Mei Lin Hana Yuki Ines Marta Piotr Anna
-Lars Sven Olga Ivan Eva Tom Kate Ben Lucy Max Nina Paul Rosa Hugo Iris Otto Zoe""".split()
-_LAST = """Smith Jones Brown Taylor Wilson Evans Thomas Roberts Walker Wright Green Hall Wood Clarke
+Lars Sven Olga Ivan Eva Tom Kate Ben Lucy Max Nina Paul Rosa Hugo Iris Otto Zoe""")
+_LAST = _split("""Smith Jones Brown Taylor Wilson Evans Thomas Roberts Walker Wright Green Hall Wood Clarke
 Hughes Moore King Baker Hill Scott Young Allen Lewis Mitchell Carter Turner Parker Cook Morgan Bell
-Ward Cooper Price Reed Fox Grant Shaw Lane Webb Nash""".split()
+Ward Cooper Price Reed Fox Grant Shaw Lane Webb Nash""")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -35,6 +35,10 @@ class RootPage:
 
 
 class Store(abc.ABC):
+    #: True when a point read costs microseconds and never waits on a network (SQLite):
+    #: the web layer may then run it on the event loop instead of a worker thread.
+    inline_reads: bool = False
+
     # --- lifecycle -----------------------------------------------------------
     @abc.abstractmethod
     def migrate(self) -> list[int]:

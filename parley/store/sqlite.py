@@ -17,6 +17,7 @@ from parley.store.sql import SQLStore
 
 class SQLiteStore(SQLStore):
     dialect = "sqlite"
+    inline_reads = True
     integrity_errors = (sqlite3.IntegrityError,)
     missing_table_errors = (sqlite3.OperationalError,)
 

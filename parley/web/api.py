@@ -12,6 +12,7 @@ from starlette.routing import Route
 from parley.domain import Comment, Story
 from parley.errors import InvalidInput
 from parley.service import NewComment
+from parley.web.cache import cached_thread
 from parley.web.format import iso
 from parley.web.openapi import OPENAPI
 from parley.web.responses import JSONResponse, cached_response, read_json
@@ -83,23 +84,18 @@ async def list_comments(request: Request) -> Response:
     q = request.query_params
     sort, cursor = q.get("sort", "oldest"), q.get("cursor") or None
     limit = _limit(q.get("limit"))
-    cache = request.app.state.render_cache
 
-    def read():
-        # One trip to the thread pool: the story's revision decides whether the cached
-        # rendering still stands, so a hit costs one indexed lookup.
-        story = service.get_story(request.path_params["slug"])
-
+    def render_for(story: Story):
         def render() -> bytes:
             page = service.thread_page(story, sort=sort, cursor=cursor, limit=limit)
             return orjson.dumps({"story": {"slug": story.slug, "comment_count": story.comment_count,
                                            "comments_open": story.comments_open},
                                  "comments": [comment_json(c) for c in page.comments],
                                  "next_cursor": page.next_cursor, "sort": page.sort.value})
+        return render
 
-        return cache.get_or_render(("api", story.id, story.revision, sort, cursor, limit), render)
-
-    rendered = await run_in_threadpool(read)
+    _, rendered = await cached_thread(request, request.path_params["slug"],
+                                      lambda story: ("api", story.id, story.revision, sort, cursor, limit), render_for)
     return cached_response(request, rendered, "application/json")
 
 

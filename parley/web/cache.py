@@ -15,6 +15,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+from starlette.concurrency import run_in_threadpool
+
+from parley.domain import Story
+
 
 @dataclasses.dataclass(frozen=True)
 class Rendered:
@@ -33,33 +37,76 @@ class Rendered:
 
 
 class RenderCache:
-    """Least recently used renderings, bounded by count and by bytes held."""
+    """Least recently used renderings, bounded by count and by bytes held.
+
+    One thread renders a missing key while the others asking for it wait for that
+    rendering: after a write, a busy thread is rendered once, not once per reader."""
 
     def __init__(self, max_entries: int = 256, max_bytes: int = 48 * 1024 * 1024) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._entries: OrderedDict[Hashable, Rendered] = OrderedDict()
+        self._rendering: dict[Hashable, threading.Event] = {}
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> Rendered:
+    def peek(self, key: Hashable) -> Rendered | None:
+        """The rendering for ``key`` if there is one; never renders, never waits long."""
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return found
-            self.misses += 1
-        # Rendered outside the lock: two threads may render the same key once each,
-        # which costs less than making every reader wait on one renderer.
-        made = Rendered.of(render())
-        with self._lock:
-            replaced = self._entries.pop(key, None)
-            if replaced is not None:
-                self._bytes -= replaced.size
-            self._entries[key] = made
-            self._bytes += made.size
-            while len(self._entries) > self.max_entries or (self._bytes > self.max_bytes and len(self._entries) > 1):
-                self._bytes -= self._entries.popitem(last=False)[1].size
-        return made
+            return found
+
+    def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> Rendered:
+        while True:
+            with self._lock:
+                found = self._entries.get(key)
+                if found is not None:
+                    self._entries.move_to_end(key)
+                    self.hits += 1
+                    return found
+                underway = self._rendering.get(key)
+                if underway is None:
+                    underway = self._rendering[key] = threading.Event()
+                    self.misses += 1
+                    break
+            # Another thread is rendering this key; if it fails, try again ourselves.
+            underway.wait(30)
+        try:
+            made = Rendered.of(render())
+            with self._lock:
+                self._entries[key] = made
+                self._bytes += made.size
+                while len(self._entries) > self.max_entries or (self._bytes > self.max_bytes
+                                                                and len(self._entries) > 1):
+                    self._bytes -= self._entries.popitem(last=False)[1].size
+            return made
+        finally:
+            with self._lock:
+                del self._rendering[key]
+            underway.set()
+
+
+async def cached_thread(request, slug: str, key_for: Callable[[Story], tuple],
+                        render_for: Callable[[Story], Callable[[], bytes]]) -> tuple[Story, Rendered]:
+    """The story and a cached rendering of its thread, rendered on a miss.
+
+    A hit costs one indexed read of the story (its revision is in the key); where the
+    store's reads are local and cheap, that read runs on the event loop, and a hit
+    never leaves it. Rendering always runs in a worker thread."""
+    service, cache = request.app.state.service, request.app.state.render_cache
+
+    def lookup() -> tuple[Story, Rendered | None]:
+        story = service.get_story(slug)
+        return story, cache.peek(key_for(story))
+
+    if request.app.state.store.inline_reads:
+        story, found = lookup()
+    else:
+        story, found = await run_in_threadpool(lookup)
+    if found is None:
+        found = await run_in_threadpool(cache.get_or_render, key_for(story), render_for(story))
+    return story, found

@@ -24,7 +24,7 @@ from parley.errors import InvalidInput, ParleyError
 from parley.service import NewComment, ThreadPage
 from parley.store import Sort
 from parley.thread import Node, nest
-from parley.web.cache import Rendered
+from parley.web.cache import Rendered, cached_thread
 from parley.web.responses import cached_response, error_response
 from parley.web.security import CSRF_FIELD, check_csrf, client_addr, csrf_token, set_csrf_cookie
 
@@ -53,31 +53,41 @@ async def home(request: Request) -> Response:
     return HTMLResponse(html)
 
 
-def _cached_thread(request: Request, slug: str) -> tuple[Story, Rendered]:
-    """The story and its rendered thread for this request's sort, page or single thread.
-    Runs in the thread pool: a cache hit costs the one lookup of the story's revision."""
+async def _thread(request: Request) -> tuple[Story, Rendered]:
+    """The story and its rendered thread for this request's sort and page, or for the
+    one thread asked for. Relative times move on, so the minute is in the key too."""
     service = request.app.state.service
     q = request.query_params
+    slug = request.path_params["slug"]
     sort, after, single_root = q.get("sort", Sort.OLDEST.value), q.get("after") or None, q.get("thread")
-    story = service.get_story(slug)
     minute = _minute()
 
-    def render() -> bytes:
+    def key_for(story: Story) -> tuple:
         if single_root:
-            page = service.thread_of(story, single_root)
-        else:
-            page = service.thread_page(story, sort=sort, cursor=after)
-        return _render_thread(request, page, minute, f"/stories/{slug}").encode()
+            return ("thread", story.id, story.revision, single_root, minute)
+        return ("page", story.id, story.revision, sort, after, minute)
 
-    key = ("thread", story.id, story.revision, single_root) if single_root else \
-        ("page", story.id, story.revision, sort, after)
-    return story, request.app.state.render_cache.get_or_render((*key, minute), render)
+    def render_for(story: Story):
+        def render() -> bytes:
+            if single_root:
+                page = service.thread_of(story, single_root)
+            else:
+                page = service.thread_page(story, sort=sort, cursor=after)
+            return _render_thread(request, page, minute, f"/stories/{slug}").encode()
+        return render
+
+    return await cached_thread(request, slug, key_for, render_for)
+
+
+# Stands in the page template for the thread, which is spliced in as cached bytes:
+# the thread is most of the page and never goes through str and back.
+_THREAD_SLOT = "\x00parley-thread\x00"
 
 
 async def story_page(request: Request, form: dict | None = None, form_error: ParleyError | None = None) -> Response:
     state = request.app.state
     q = request.query_params
-    story, thread = await run_in_threadpool(_cached_thread, request, request.path_params["slug"])
+    story, thread = await _thread(request)
     reply_to = None
     if q.get("reply"):
         try:
@@ -86,13 +96,14 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
             reply_to = None
     token, new_token = csrf_token(request)
     html = state.templates.get_template("story.html").render(
-        story=story, sort=q.get("sort", Sort.OLDEST.value), sorts=SORTS, thread_html=Markup(thread.body.decode()),
+        story=story, sort=q.get("sort", Sort.OLDEST.value), sorts=SORTS, thread_html=Markup(_THREAD_SLOT),
         csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error,
         idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
-        edit_window_seconds=state.config.edit_window_seconds,
-        single_thread=bool(q.get("thread")))
-    response = HTMLResponse(html, status_code=form_error.status if form_error else 200,
-                            headers={"Cache-Control": "no-store"})
+        edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")))
+    before, after = html.split(_THREAD_SLOT)
+    response = Response(b"".join((before.encode(), thread.body, after.encode())), media_type="text/html",
+                        status_code=form_error.status if form_error else 200,
+                        headers={"Cache-Control": "no-store"})
     if new_token:
         set_csrf_cookie(response, token, bool(state.config.secure_cookies))
     return response
@@ -100,7 +111,7 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
 
 async def thread_fragment(request: Request) -> Response:
     """The next page of the thread as HTML list items, for "Load more" with JavaScript."""
-    _, rendered = await run_in_threadpool(_cached_thread, request, request.path_params["slug"])
+    _, rendered = await _thread(request)
     return cached_response(request, rendered, "text/html; charset=utf-8")
 
 

@@ -33,3 +33,38 @@ def test_etag_and_gzip_follow_the_body():
     a = cache.get_or_render("a", lambda: b"x" * 1000)
     b = cache.get_or_render("b", lambda: b"y" * 1000)
     assert a.etag != b.etag and len(a.gzipped) < 100
+
+
+def test_concurrent_misses_render_once_and_share_it():
+    import threading
+    import time
+
+    cache = RenderCache()
+    calls = []
+
+    def slow():
+        calls.append(1)
+        time.sleep(0.2)
+        return b"thread"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_render("k", slow))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(results) == 8 and {r.body for r in results} == {b"thread"}
+
+
+def test_a_failed_render_lets_the_next_reader_try():
+    import pytest
+
+    cache = RenderCache()
+
+    def broken():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_render("k", broken)
+    assert cache.peek("k") is None
+    assert cache.get_or_render("k", lambda: b"ok").body == b"ok"
