@@ -60,7 +60,11 @@ class _Tags(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-@pytest.mark.parametrize("payload", list(_payloads()))
+PAYLOADS = list(_payloads())
+assert len(PAYLOADS) > 300, f"the XSS payload lists are missing from {SHARED / 'data' / 'xss'}"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
 def test_xss_payloads_render_inert(payload):
     out = render_body(payload)
     parser = _Tags()
