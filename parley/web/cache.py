@@ -54,19 +54,20 @@ class RenderCache:
     def peek(self, key: Hashable) -> Rendered | None:
         """The rendering for ``key`` if there is one; never renders, never waits long."""
         with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-            return found
+            return self._hit(key)
+
+    def _hit(self, key: Hashable) -> Rendered | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+            self.hits += 1
+        return found
 
     def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> Rendered:
         while True:
             with self._lock:
-                found = self._entries.get(key)
+                found = self._hit(key)
                 if found is not None:
-                    self._entries.move_to_end(key)
-                    self.hits += 1
                     return found
                 underway = self._rendering.get(key)
                 if underway is None:
