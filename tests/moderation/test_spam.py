@@ -1,0 +1,42 @@
+from parley.moderation import Context, check_scorer
+from parley.moderation.spam import SpamScorer
+from tests.conftest import EXAMPLE
+
+SPAM = [
+    "Earn $5000 a week working from home!!! Click here: http://cash.example.xyz and www.more-cash.biz",
+    "Buy now buy now buy now buy now buy now buy now buy now buy now",
+    "Best casino bonus, DM me for free followers, whatsapp me",
+]
+
+
+def _example_comments() -> list[str]:
+    text = EXAMPLE.read_text()
+    return ["Blinken prides himself on always bringing up the importance of LGBTQ rights when he meets",
+            text[text.index("Excellent news regarding"):text.index("Molotov\nMolotov")].strip(),
+            "More billions for more dead Ukrainians and Russians. When two people argue, the third one is happy.."]
+
+
+def test_conforms():
+    check_scorer(SpamScorer(), SPAM + _example_comments(), None)
+
+
+def test_spam_scores_high_and_real_discussion_low():
+    scorer = SpamScorer()
+    spam = [s.values["spam"] for s in scorer.score(SPAM)]
+    ham = [s.values["spam"] for s in scorer.score(_example_comments())]
+    assert min(spam) > 0.8, spam
+    assert max(ham) < 0.3, ham
+
+
+def test_one_link_in_an_argument_is_not_spam():
+    text = "The minister said so, see https://news.example.org/blinken-paris for the quote."
+    (s,) = SpamScorer().score([text])
+    assert s.values["spam"] < 0.5
+    link = "https://news.example.org/blinken-paris"
+    assert [(x.start, x.end) for x in s.spans] == [(text.index(link), text.index(link) + len(link))]
+
+
+def test_flooding_the_same_comment_counts():
+    text = "Ukraine will win this war, mark my words, everyone should see it."
+    alone, repeated = SpamScorer().score([text, text], [Context(), Context(author_recent_texts=(text + "!",))])
+    assert repeated.values["spam"] > alone.values["spam"] + 0.5
