@@ -17,29 +17,35 @@ MAX_NESTING = 3
 def arrange(roots: list[Comment], replies: list[Comment]) -> list[Comment]:
     """Roots in the order given, each followed depth-first by its replies (oldest
     first). Comments readers cannot see are left out; so are tombstones with no
-    visible reply below them, since nothing would hang under them."""
+    visible reply below them, since nothing would hang under them.
+
+    Iterative, not recursive: reply chains can be as deep as writers make them."""
     children: dict[int, list[Comment]] = defaultdict(list)
     for reply in replies:  # already oldest first
         children[reply.parent_id].append(reply)
 
-    out: list[Comment] = []
+    def listable(c: Comment) -> bool:
+        return c.state.visible or c.state is CommentState.DELETED
 
-    def walk(comment: Comment) -> bool:
-        """Append ``comment``'s subtree; False (and nothing appended) when none of it shows."""
-        if not (comment.state.visible or comment.state is CommentState.DELETED):
-            return False
-        at = len(out)
-        out.append(comment)
-        shown_below = False
-        for child in children.get(comment.id, ()):
-            shown_below |= walk(child)
-        if comment.state is CommentState.DELETED and not shown_below:
-            del out[at:]
-            return False
-        return True
-
+    # Whether anything in a comment's subtree shows: children before parents.
+    shows: dict[int, bool] = {}
     for root in roots:
-        walk(root)
+        order, stack = [], [root]
+        while stack:
+            c = stack.pop()
+            if listable(c):
+                order.append(c)
+                stack.extend(children.get(c.id, ()))
+        for c in reversed(order):
+            shows[c.id] = c.state.visible or any(shows.get(k.id, False) for k in children.get(c.id, ()))
+
+    out: list[Comment] = []
+    stack = list(reversed(roots))
+    while stack:
+        c = stack.pop()
+        if shows.get(c.id):
+            out.append(c)
+            stack.extend(reversed(children.get(c.id, ())))
     return out
 
 
@@ -54,6 +60,7 @@ class Node:
 def nest(comments: list[Comment]) -> list[Node]:
     """The reader page's tree, from ``arrange``'s flat list."""
     by_id: dict[int, Node] = {}
+    anchors: dict[int, Node] = {}
     top: list[Node] = []
     for comment in comments:
         node = Node(comment, [])
@@ -65,9 +72,9 @@ def nest(comments: list[Comment]) -> list[Node]:
         if comment.depth < MAX_NESTING:
             parent.replies.append(node)
             continue
-        anchor = parent
-        while anchor.comment.depth >= MAX_NESTING:
-            anchor = by_id[anchor.comment.parent_id]
+        # Deeper replies hang under their parent's anchor, the ancestor on the third level.
+        anchor = anchors.get(parent.comment.id, parent)
+        anchors[comment.id] = anchor
         if anchor is not parent:
             node.replying_to = parent.comment.author.display_name
         anchor.replies.append(node)

@@ -38,3 +38,12 @@ def test_nest_shows_three_levels_and_flattens_deeper_replies_under_the_third():
     assert third.comment.id == 22
     assert [(n.comment.id, n.replying_to) for n in third.replies] == [(23, None), (24, "D"), (25, None)]
     assert all(not n.replies for n in third.replies)
+
+
+def test_a_very_deep_chain_is_arranged_and_nested_without_recursion():
+    chain = [_c(1000)] + [_c(1000 + i, 1000 + i - 1) for i in range(1, 3000)]
+    flat = arrange(chain[:1], chain[1:])
+    assert [c.id for c in flat] == [c.id for c in chain]
+    (top,) = nest(flat)
+    third = top.replies[0].replies[0]
+    assert len(third.replies) == 2997 and third.replies[-1].replying_to == "A"

@@ -2,8 +2,8 @@
 
 Every write runs on one connection under one lock with ``BEGIN IMMEDIATE``, so writers
 queue in this process instead of failing with "database is locked"; other processes
-sharing the file wait on SQLite's own lock (``busy_timeout``). Readers get a
-connection per thread and never block the writer.
+sharing the file wait on SQLite's own lock (``busy_timeout``). Readers borrow a
+connection from a small pool and never block the writer.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ class SQLiteStore(SQLStore):
         self.path = path
         self._write_lock = threading.Lock()
         self._writer = self._connect()
-        self._readers = threading.local()
-        self._all_readers: list[sqlite3.Connection] = []
+        # Idle reader connections. Worker threads come and go (the server's thread pool
+        # retires idle ones), so connections belong to the pool, not to threads.
+        self._idle_readers: list[sqlite3.Connection] = []
+        self._pool_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -49,14 +51,23 @@ class SQLiteStore(SQLStore):
                 raise
             self._writer.execute("COMMIT")
 
+    MAX_IDLE_READERS = 8
+
     @contextlib.contextmanager
     def _read_connection(self):
-        conn = getattr(self._readers, "conn", None)
+        with self._pool_lock:
+            conn = self._idle_readers.pop() if self._idle_readers else None
         if conn is None:
-            conn = self._readers.conn = self._connect()
-            with self._write_lock:
-                self._all_readers.append(conn)
-        yield conn
+            conn = self._connect()
+        try:
+            yield conn
+        finally:
+            with self._pool_lock:
+                if len(self._idle_readers) < self.MAX_IDLE_READERS:
+                    self._idle_readers.append(conn)
+                    conn = None
+            if conn is not None:
+                conn.close()
 
     def _run_script(self, conn, script: str) -> None:
         # executescript() would commit the open transaction; run statement by statement.
@@ -66,7 +77,9 @@ class SQLiteStore(SQLStore):
                 conn.execute(statement)
 
     def close(self) -> None:
-        with self._write_lock:
-            for conn in self._all_readers:
+        with self._pool_lock:
+            for conn in self._idle_readers:
                 conn.close()
+            self._idle_readers.clear()
+        with self._write_lock:
             self._writer.close()

@@ -176,3 +176,20 @@ def test_list_stories_newest_first(store):
     a = store.add_story(Story(slug="a", title="A", created_at=utcnow() - timedelta(hours=1)))
     b = store.add_story(Story(slug="b", title="B"))
     assert [s.slug for s in store.list_stories(10)] == [b.slug, a.slug]
+
+
+def test_sqlite_reader_connections_do_not_pile_up_as_threads_come_and_go(sqlite_store):
+    import threading
+
+    import psutil
+
+    story = _story(sqlite_store)
+    fds_before = psutil.Process().num_fds()
+    for _ in range(5):  # five generations of short-lived threads, 20 at a time
+        threads = [threading.Thread(target=sqlite_store.list_roots, args=(RootPage(story.id),)) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    # 100 threads read; only the pool's few connections (and their WAL files) stay open.
+    assert psutil.Process().num_fds() - fds_before <= 3 * sqlite_store.MAX_IDLE_READERS
