@@ -121,7 +121,7 @@ class CommentService:
         if key:
             earlier = self.store.find_by_idempotency_key(story.id, key)
             if earlier is not None:
-                return Posted(earlier, self.edit_token(earlier), created=False)
+                return self._replayed(earlier, name, body, new.parent_id)
         author = Author(display_name=name, email=email, kind=AuthorKind.STAFF if new.staff else AuthorKind.GUEST)
         if not imported:
             if not story.comments_open:
@@ -140,8 +140,17 @@ class CommentService:
             earlier = key and self.store.find_by_idempotency_key(story.id, key)
             if not earlier:
                 raise
-            return Posted(earlier, self.edit_token(earlier), created=False)
+            return self._replayed(earlier, name, body, new.parent_id)
         return Posted(comment, self.edit_token(comment), created=True)
+
+    def _replayed(self, earlier: Comment, name: str, body: str, parent_id) -> Posted:
+        """A retry gets the first result; a different comment under the same key gets
+        a refusal, and never the first writer's edit token."""
+        same_parent = (earlier.parent_id is None and parent_id in (None, "")) or \
+            (parent_id not in (None, "") and str(earlier.parent_id) == str(parent_id))
+        if earlier.author.display_name != name or earlier.body_source != body or not same_parent:
+            raise Conflict("this idempotency key was used for a different comment", field="idempotency_key")
+        return Posted(earlier, self.edit_token(earlier), created=False)
 
     def _compose(self, story: Story, author: Author, body: str, new: NewComment) -> Comment:
         parent = None
@@ -173,7 +182,8 @@ class CommentService:
         return hmac.new(self._secret, f"edit:{comment.id}".encode(), hashlib.sha256).hexdigest()[:40]
 
     def _owned(self, comment_id: int, token: str | None) -> Comment:
-        comment = self.store.get_comment(_int(comment_id, "comment_id"))
+        """The comment, locked for this transaction, if the token is its writer's."""
+        comment = self.store.get_comment(_int(comment_id, "comment_id"), for_update=True)
         if comment is None or comment.state is CommentState.DELETED:
             raise NotFound("no such comment", field="comment_id")
         if not token or not hmac.compare_digest(token, self.edit_token(comment)):

@@ -225,3 +225,42 @@ def test_counts_for_many_stories(svc):
     assert svc.comment_counts(["s", "t", "missing"]) == {"s": 2, "t": 0}
     with pytest.raises(InvalidInput):
         svc.comment_counts(["s"] * 201)
+
+
+def test_a_reused_idempotency_key_for_another_comment_is_refused_without_the_token(svc):
+    from parley.errors import Conflict
+
+    first = post(svc, name="Alice", body="mine", idempotency_key="1")
+    for other in ({"name": "Mallory", "body": "mine"}, {"name": "Alice", "body": "other"},
+                  {"name": "Alice", "body": "mine", "parent_id": first.comment.id}):
+        with pytest.raises(Conflict) as err:
+            post(svc, idempotency_key="1", **other)
+        assert err.value.field == "idempotency_key"
+    assert count(svc) == 1
+
+
+def test_concurrent_deletes_and_edits_keep_counts_right(svc):
+    import contextlib
+    import threading
+
+    from parley.errors import ParleyError
+
+    def race(barrier, change):
+        barrier.wait()
+        with contextlib.suppress(ParleyError):  # the losers find the comment gone
+            change()
+
+    root = post(svc)
+    for _ in range(5):
+        reply = post(svc, parent_id=root.comment.id)
+        barrier = threading.Barrier(6)
+        changes = [lambda r=reply: svc.delete(r.comment.id, r.edit_token)] * 4 + \
+                  [lambda r=reply: svc.edit(r.comment.id, r.edit_token, "changed")] * 2
+        threads = [threading.Thread(target=race, args=(barrier, change)) for change in changes]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert svc.get_comment(reply.comment.id).state is CommentState.DELETED
+    assert count(svc) == 1
+    assert svc.store.get_comment(root.comment.id).reply_total == 0

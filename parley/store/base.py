@@ -97,7 +97,9 @@ class Store(abc.ABC):
         Raises ``Conflict`` when the idempotency key was used on this story."""
 
     @abc.abstractmethod
-    def get_comment(self, comment_id: int) -> Comment | None: ...
+    def get_comment(self, comment_id: int, *, for_update: bool = False) -> Comment | None:
+        """``for_update`` inside ``atomic()``: hold the row until the transaction ends, so
+        that a change computed from what was read cannot race another."""
 
     @abc.abstractmethod
     def find_by_idempotency_key(self, story_id: int, key: str) -> Comment | None: ...

@@ -14,6 +14,7 @@ class PostgresStore(SQLStore):
     dialect = "postgres"
     integrity_errors = (psycopg.errors.IntegrityError,)
     missing_table_errors = (psycopg.errors.UndefinedTable,)
+    row_lock = " FOR UPDATE OF c"
 
     def __init__(self, url: str, *, max_size: int = 10) -> None:
         super().__init__()

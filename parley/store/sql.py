@@ -245,8 +245,12 @@ class SQLStore(Store):
             conn.execute(self._sql("UPDATE comments SET reply_total = reply_total + ? WHERE id = ?"),
                          (delta, comment.root_id))
 
-    def get_comment(self, comment_id: int) -> Comment | None:
-        row = self._one(f"{_COMMENT_SELECT} WHERE c.id = ?", (comment_id,))
+    #: How this dialect locks a row read for update ("" where transactions already queue).
+    row_lock = ""
+
+    def get_comment(self, comment_id: int, *, for_update: bool = False) -> Comment | None:
+        lock = self.row_lock if for_update else ""
+        row = self._one(f"{_COMMENT_SELECT} WHERE c.id = ?{lock}", (comment_id,))
         return _comment(row) if row else None
 
     def find_by_idempotency_key(self, story_id: int, key: str) -> Comment | None:

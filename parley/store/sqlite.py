@@ -18,6 +18,7 @@ from parley.store.sql import SQLStore
 class SQLiteStore(SQLStore):
     dialect = "sqlite"
     inline_reads = True
+    # Every write transaction holds the one writer lock, so rows need no lock of their own.
     integrity_errors = (sqlite3.IntegrityError,)
     missing_table_errors = (sqlite3.OperationalError,)
 

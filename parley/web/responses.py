@@ -28,7 +28,9 @@ def error_response(exc: ParleyError) -> JSONResponse:
 
 async def read_json(request: Request) -> dict:
     """The request's JSON object, or InvalidInput saying what is wrong with it."""
-    if "json" not in request.headers.get("content-type", ""):
+    # Exactly application/json: any other type (text/plain; x=json) is one a browser
+    # sends cross-site without asking, which would let any page post here.
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         raise InvalidInput("send JSON with Content-Type: application/json", field="body")
     raw = await request.body()
     if len(raw) > MAX_JSON_BYTES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,7 +43,13 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 def require_admin(request: Request, admin_token: str) -> None:
-    """Story management needs the admin token; with none configured, only loopback."""
+    """Story management needs the admin token; with none configured, only loopback.
+    Either way a browser request from another site is refused: a page elsewhere must
+    not steer a newsroom's browser into managing stories."""
+    origin = request.headers.get("origin")
+    if (request.headers.get("sec-fetch-site") in ("cross-site", "same-site")
+            or (origin and urlsplit(origin).netloc != request.headers.get("host", ""))):
+        raise Forbidden("story management does not take requests from other sites", field="origin")
     if admin_token:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), admin_token.encode()):

@@ -221,3 +221,18 @@ def test_staff_posts_need_the_admin_token_and_carry_the_badge(store):
         assert ok.json()["author"] == {"name": "Editor", "guest": False, "kind": "staff"}
         page = http.get(f"/stories/{STORY['slug']}").text
         assert '<span class="badge badge-staff">Staff</span>' in page
+
+
+def test_story_management_refuses_other_sites_and_non_json_bodies(http):
+    cross = http.post("/api/v1/stories", json=STORY, headers={"Origin": "https://evil.example"})
+    assert cross.status_code == 403 and cross.json()["error"]["field"] == "origin"
+    fetch_meta = http.post("/api/v1/stories", json=STORY, headers={"Sec-Fetch-Site": "cross-site"})
+    assert fetch_meta.status_code == 403
+    simple = http.post("/api/v1/stories", content=b'{"slug": "x", "title": "t"}',
+                       headers={"Content-Type": "text/plain; x=json"})
+    assert simple.status_code == 422 and simple.json()["error"]["field"] == "body"
+    assert http.get("/api/v1/stories/x").status_code == 404
+    same_site = {"Origin": str(http.base_url).rstrip("/")}
+    assert http.post("/api/v1/stories", json=STORY, headers=same_site).status_code == 201
+    evil = {"Origin": "https://evil.example"}
+    assert http.post(f"/api/v1/stories/{STORY['slug']}/close", headers=evil).status_code == 403
