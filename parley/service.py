@@ -80,7 +80,7 @@ class CommentService:
         return self.store.add_story(story)
 
     def get_story(self, slug: str) -> Story:
-        story = self.store.get_story(slug)
+        story = self.store.get_story(slug) if isinstance(slug, str) and _SLUG.fullmatch(slug) else None
         if story is None:
             raise NotFound(f"no story with slug {slug!r}", field="slug")
         return story
@@ -98,7 +98,7 @@ class CommentService:
     def comment_counts(self, slugs: Sequence[str]) -> dict[str, int]:
         if len(slugs) > 200:
             raise InvalidInput("at most 200 slugs at once", field="slug")
-        return self.store.comment_counts(list(slugs))
+        return self.store.comment_counts([s for s in slugs if _SLUG.fullmatch(s)])
 
     # --- posting -------------------------------------------------------------
     def post(self, new: NewComment) -> Posted:
@@ -279,21 +279,21 @@ def clean_body(raw, max_chars: int) -> str:
 def clean_email(raw) -> str | None:
     if raw is None or raw == "":
         return None
-    if not isinstance(raw, str) or not _EMAIL.match(raw.strip()) or len(raw) > 320:
+    if not isinstance(raw, str) or not _EMAIL.match(raw.strip()) or len(raw) > 320 or "\x00" in raw:
         raise InvalidInput("that is not an email address", field="email")
     return raw.strip()
 
 
 def clean_slug(raw) -> str:
-    if not isinstance(raw, str) or not _SLUG.match(raw):
+    if not isinstance(raw, str) or not _SLUG.fullmatch(raw):
         raise InvalidInput("a slug is 1-100 lowercase letters, digits and hyphens", field="slug")
     return raw
 
 
 def _required_text(fields: dict, name: str, max_chars: int) -> str:
     value = fields.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{name} is required", field=name)
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise InvalidInput(f"{name} is required, as text", field=name)
     if len(value) > max_chars:
         raise InvalidInput(f"{name} has at most {max_chars} characters", field=name)
     return value.strip()
@@ -303,7 +303,7 @@ def _apply_story_fields(story: Story, fields: dict) -> None:
     for name, limit in (("body", 200_000), ("credit", 200), ("dateline", 200), ("url", 2000)):
         if name in fields and fields[name] is not None:
             value = fields[name]
-            if not isinstance(value, str) or len(value) > limit:
+            if not isinstance(value, str) or len(value) > limit or "\x00" in value:
                 raise InvalidInput(f"{name} must be text of at most {limit} characters", field=name)
             if name == "url" and value and not value.startswith(("https://", "http://")):
                 raise InvalidInput("url must start with http:// or https://", field="url")
@@ -341,8 +341,9 @@ def _int(raw, field: str) -> int:
 def _clean_idempotency_key(raw) -> str | None:
     if raw is None or raw == "":
         return None
-    if not isinstance(raw, str) or len(raw) > 200:
-        raise InvalidInput("an idempotency key is text of at most 200 characters", field="idempotency_key")
+    if not isinstance(raw, str) or len(raw) > 200 or not raw.isprintable():
+        raise InvalidInput("an idempotency key is printable text of at most 200 characters",
+                           field="idempotency_key")
     return raw
 
 
@@ -363,12 +364,9 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple:
         if raw[0] != sort.value:
             raise ValueError
         key = tuple(raw[1:])
-        if len(key) != len(sort_key_shape(sort)) or not all(isinstance(v, int) for v in key):
+        if len(key) != (3 if sort is Sort.REPLIES else 2) or not all(
+                type(v) is int and -2**62 < v < 2**62 for v in key):
             raise ValueError
         return key
     except (ValueError, TypeError, IndexError, orjson.JSONDecodeError):
         raise InvalidInput("cursor is not one this server gave out for this sort", field="cursor") from None
-
-
-def sort_key_shape(sort: Sort) -> tuple[str, ...]:
-    return ("reply_total", "created_at", "id") if sort is Sort.REPLIES else ("created_at", "id")

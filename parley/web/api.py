@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from parley.domain import Comment, Story
+from parley.domain import Comment, CommentState, Story
 from parley.errors import InvalidInput
 from parley.service import NewComment
 from parley.web.cache import cached_thread
@@ -20,11 +20,12 @@ from parley.web.security import client_addr, require_admin
 
 
 def comment_json(comment: Comment) -> dict:
+    deleted = comment.state is CommentState.DELETED  # a tombstone names no one
     return {
         "id": comment.id,
         "parent_id": comment.parent_id,
         "depth": comment.depth,
-        "author": {"name": comment.author.display_name, "guest": comment.author.guest,
+        "author": {"name": "" if deleted else comment.author.display_name, "guest": comment.author.guest,
                    "kind": comment.author.kind.value},
         "created_at": iso(comment.created_at),
         "edited_at": iso(comment.edited_at),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -22,6 +23,8 @@ from parley.web.cache import RenderCache
 from parley.web.format import absolute_time, iso, plural, relative_time
 from parley.web.responses import JSONResponse, error_response
 from parley.web.security import SecurityHeaders
+
+logger = logging.getLogger("parley")
 
 
 def _templates() -> Environment:
@@ -57,6 +60,17 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     return HTMLResponse(html, status_code=exc.status_code)
 
 
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """A bug, not bad input: still the error shape clients rely on, never a traceback."""
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    if _is_api(request):
+        return JSONResponse({"error": {"code": "internal", "message": "something went wrong on our side"}},
+                            status_code=500)
+    html = request.app.state.templates.get_template("error.html").render(
+        status=500, message="Something went wrong on our side.")
+    return HTMLResponse(html, status_code=500)
+
+
 def create_app(config: Config | None = None, store: Store | None = None) -> Starlette:
     config = config or Config.from_env()
     store = store or open_store(config.database_url)
@@ -64,7 +78,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     app = Starlette(
         routes=[*api.routes, *pages.routes, Route("/healthz", _healthz),
                 Mount("/static", StaticFiles(directory=str(static)), name="static")],
-        exception_handlers={ParleyError: _parley_error, HTTPException: _http_error},
+        exception_handlers={ParleyError: _parley_error, HTTPException: _http_error, Exception: _unexpected},
         middleware=[Middleware(SecurityHeaders)],
     )
     app.state.config = config

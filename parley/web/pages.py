@@ -7,6 +7,7 @@ own CSRF token and form, and is rendered per request.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from datetime import datetime, timezone
@@ -90,9 +91,9 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
     story, thread = await _thread(request)
     reply_to = None
     if q.get("reply"):
-        try:
+        with contextlib.suppress(ParleyError):  # a stale or made-up reply link: no reply form
             reply_to = await run_in_threadpool(state.service.get_comment, q["reply"])
-        except ParleyError:
+        if reply_to is not None and (reply_to.story_id != story.id or not reply_to.state.visible):
             reply_to = None
     token, new_token = csrf_token(request)
     html = state.templates.get_template("story.html").render(
@@ -100,10 +101,14 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
         csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error,
         idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
         edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")))
-    before, after = html.split(_THREAD_SLOT)
+    # The form, which echoes what a reader typed, comes before the thread in the page;
+    # so the last slot is the template's own whatever the reader typed.
+    before, _, after = html.rpartition(_THREAD_SLOT)
     response = Response(b"".join((before.encode(), thread.body, after.encode())), media_type="text/html",
                         status_code=form_error.status if form_error else 200,
                         headers={"Cache-Control": "no-store"})
+    if getattr(form_error, "retry_after", None):
+        response.headers["Retry-After"] = str(form_error.retry_after)
     if new_token:
         set_csrf_cookie(response, token, bool(state.config.secure_cookies))
     return response
@@ -126,7 +131,8 @@ async def post_comment(request: Request) -> Response:
     slug = request.path_params["slug"]
     form: dict = {}
     try:
-        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+        length = request.headers.get("content-length") or "0"
+        if not length.isdigit() or int(length) > MAX_FORM_BYTES:
             raise InvalidInput("the comment is too large", field="body")
         async with request.form(max_files=0, max_fields=20) as data:
             form = {k: v for k, v in data.items() if isinstance(v, str)}

@@ -236,3 +236,29 @@ def test_story_management_refuses_other_sites_and_non_json_bodies(http):
     assert http.post("/api/v1/stories", json=STORY, headers=same_site).status_code == 201
     evil = {"Origin": "https://evil.example"}
     assert http.post(f"/api/v1/stories/{STORY['slug']}/close", headers=evil).status_code == 403
+
+
+def test_hostile_paths_cursors_and_bytes_get_clean_errors(http, story):
+    import base64
+    import json
+
+    assert http.get("/api/v1/stories/a%00b").status_code == 404
+    assert http.get("/api/v1/stories/a%0A").status_code == 404
+    assert http.get("/api/v1/counts", params={"slug": "a\x00b"}).json() == {"counts": {}}
+    huge = base64.urlsafe_b64encode(json.dumps(["oldest", 2**63, 1]).encode()).decode().rstrip("=")
+    r = http.get(f"/api/v1/stories/{STORY['slug']}/comments", params={"cursor": huge})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "cursor"
+    for field in ("email", "idempotency_key"):
+        r = _post(http, **{field: "a\x00b@x.test"})
+        assert r.status_code == 422 and r.json()["error"]["field"] == field
+    assert _count(http) == 0
+
+
+def test_a_tombstone_names_no_one(http, story):
+    root = _post(http, name="Secret Name").json()
+    _post(http, body="reply", name="B", parent_id=root["id"])
+    http.delete(f"/api/v1/comments/{root['id']}", headers={"X-Edit-Token": root["edit_token"]})
+    listed = http.get(f"/api/v1/stories/{STORY['slug']}/comments").json()["comments"]
+    assert listed[0]["state"] == "deleted" and listed[0]["author"]["name"] == ""
+    assert "Secret Name" not in http.get(f"/stories/{STORY['slug']}", params={"reply": root["id"]}).text
+    assert "Secret Name" not in http.get(f"/api/v1/comments/{root['id']}").text

@@ -170,3 +170,22 @@ def test_pages_forbid_inline_script_and_framing_by_others(example, reader):
         assert headers["x-content-type-options"] == "nosniff"
     html = reader.get("/stories/s").text
     assert "<script>" not in html and " style=" not in html and "<style" not in html
+
+
+def test_a_form_echoing_odd_bytes_is_still_a_clean_422(example, reader):
+    page = reader.get("/stories/s").text
+    r = reader.post("/stories/s/comments", data={"csrf_token": _csrf(page), "author_name": "",
+                                                 "body": "x\x00parley-thread\x00y"})
+    assert r.status_code == 422 and r.text.count('id="thread"') == 1
+
+
+def test_the_page_says_when_to_try_again_after_too_many_comments(store):
+    from tests.conftest import serve
+
+    with serve(store, rate_limit=1) as live, httpx.Client(base_url=live.url) as reader:
+        live.service.create_story({"slug": "r", "title": "R"})
+        page = reader.get("/stories/r").text
+        form = {"csrf_token": _csrf(page), "author_name": "Ann", "body": "one"}
+        assert reader.post("/stories/r/comments", data=form).status_code == 303
+        r = reader.post("/stories/r/comments", data={**form, "body": "two"})
+        assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60 and 'role="alert"' in r.text
