@@ -12,8 +12,9 @@ and the discussion under it (see ``../shared/examples/scraped-story-with-comment
     Body paragraphs...                                    then the body
 
 Parsing finishes before anything is written, and the writing is one transaction.
-Every comment carries an idempotency key made from its place and text, so importing
-the same page again adds nothing.
+Every comment carries an idempotency key made from its writer, its text and the key of
+the comment it answers, so importing the same page again adds nothing, and a page
+scraped again later with new comments adds just those.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from parley.domain import NOTICE_TEXTS, Notice
-from parley.errors import ImportFormatError, NotFound
+from parley.errors import ImportFormatError, InvalidInput, NotFound
 from parley.service import CommentService, NewComment
 
 _DATE_LINE = re.compile(r"^\s*date (\d{4}-\d{2}-\d{2})\b\s*(.*)$")
@@ -138,15 +139,13 @@ def _comment(lines: list[str], start: int, end: int) -> ScrapedComment:
 
 def _link_replies(comments: list[ScrapedComment]) -> None:
     """A body opening "@Name," answers the nearest earlier comment by Name in the
-    same thread (since the last top-level comment), else anywhere earlier."""
+    same thread (since the last top-level comment); with no such comment there, it
+    starts a thread of its own."""
     thread_start = 0
     for i, comment in enumerate(comments):
         target = None
         if comment.body.startswith("@"):
-            for lo in (thread_start, 0):
-                target = _nearest_by_mention(comments, lo, i, comment.body)
-                if target is not None:
-                    break
+            target = _nearest_by_mention(comments, thread_start, i, comment.body)
         comment.reply_to = target
         if target is None:
             thread_start = i
@@ -182,15 +181,23 @@ def import_page(service: CommentService, page: ScrapedPage, *, slug: str, scrape
             service.create_story(fields)
             created = True
         ids: list[int] = []
+        keys: list[str] = []
+        seen: dict[str, int] = {}
         added = 0
-        for n, c in enumerate(page.comments):
-            fingerprint = hashlib.sha256(f"{n}\x00{c.name}\x00{c.body}".encode()).hexdigest()[:32]
-            posted = service.import_comment(NewComment(
-                story_slug=slug, author_name=c.name, body=c.body,
-                parent_id=ids[c.reply_to] if c.reply_to is not None else None,
-                created_at=scraped_at - c.age, notices=c.notices,
-                idempotency_key=f"scraped:{fingerprint}",
-            ))
+        for c in page.comments:
+            parent_key = keys[c.reply_to] if c.reply_to is not None else ""
+            what = f"{c.name}\x00{c.body}\x00{parent_key}"
+            seen[what] = seen.get(what, 0) + 1  # the same words twice are two comments
+            keys.append(hashlib.sha256(f"{what}\x00{seen[what]}".encode()).hexdigest()[:32])
+            try:
+                posted = service.import_comment(NewComment(
+                    story_slug=slug, author_name=c.name, body=c.body,
+                    parent_id=ids[c.reply_to] if c.reply_to is not None else None,
+                    created_at=scraped_at - c.age, notices=c.notices, staff=c.badge == "Staff",
+                    idempotency_key=f"scraped:{keys[-1]}",
+                ))
+            except InvalidInput as exc:
+                raise ImportFormatError(f"the comment by {c.name[:60]!r}: {exc.message}", line=c.line) from None
             ids.append(posted.comment.id)
             added += posted.created
     return ImportResult(created, added, len(page.comments))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from parley.domain import CommentState
-from parley.errors import ImportFormatError, InvalidInput, NotFound
+from parley.errors import ImportFormatError, NotFound
 from parley.importers.scraped import import_page, parse, parse_age
 from tests.conftest import EXAMPLE
 
@@ -68,13 +68,29 @@ def test_malformed_pages_name_the_line_and_write_nothing(service, text, line, wo
         service.get_story("s")
 
 
-def test_a_failure_half_way_through_writing_leaves_nothing(service):
-    page = parse(EXAMPLE.read_text())
-    page.comments[3].body = "x" * 6000  # over the body limit: refused at the fourth comment
-    with pytest.raises(InvalidInput):
-        import_page(service, page, slug="s", scraped_at=SCRAPED_AT)
+def test_a_rule_broken_half_way_through_writing_names_the_line_and_leaves_nothing(service):
+    text = EXAMPLE.read_text().replace("John\nJohn Guest 6 days ago", "J" * 60 + "\n" + "J" * 60 + " Guest 6 days ago")
+    with pytest.raises(ImportFormatError) as err:  # the fourth comment's name is over 50 characters
+        _import(service, text)
+    assert err.value.line == 58 and "at most 50 characters" in err.value.message
     with pytest.raises(NotFound):
         service.get_story("s")
+
+
+def test_a_page_scraped_again_with_a_new_comment_adds_just_that(service):
+    _import(service)
+    text = EXAMPLE.read_text()
+    at = text.index("Bob Boomhauer\nBob Boomhauer Guest 6 days ago")
+    newer = text[:at] + "Zoe\nZoe Guest 1 hour ago\n\nFirst, now.\n\n" + text[at:]
+    again = _import(service, newer)
+    assert (again.comments_added, again.comments_seen) == (1, 6)
+    assert service.get_story("s").comment_count == 6
+
+
+def test_staff_badges_are_kept():
+    text = "date 2024-04-02 Story.\n\nAFP\nDesk\nDesk Staff 2 days ago\n\nCorrection appended.\n"
+    (c,) = parse(text).comments
+    assert c.badge == "Staff"
 
 
 def test_mentions_pick_the_nearest_earlier_comment_by_that_name_in_the_thread():
@@ -85,6 +101,12 @@ def test_mentions_pick_the_nearest_earlier_comment_by_that_name_in_the_thread():
             "Cy\nCy Guest 2 days ago\n\n@Nobody, not a reply\n")
     page = parse(text)
     assert [c.reply_to for c in page.comments] == [None, None, 1, None]
+    # "@Ann" once a thread without Ann has begun starts a thread of its own.
+    other = parse("date 2024-04-02 Story.\n\nAFP\n"
+                  "Ann\nAnn Guest 5 days ago\n\nfirst\n\n"
+                  "Ben\nBen Guest 4 days ago\n\na thread of Ben's\n\n"
+                  "Cy\nCy Guest 3 days ago\n\n@Ann, late\n")
+    assert [c.reply_to for c in other.comments] == [None, None, None]
 
 
 @pytest.mark.parametrize("text, seconds", [("6 days", 6 * 86400), ("an hour", 3600), ("1 minute", 60),
