@@ -122,10 +122,6 @@ class Comment:
     reply_total: int = 0
     idempotency_key: str | None = None
 
-    @property
-    def is_reply(self) -> bool:
-        return self.parent_id is not None
-
     def attach_to(self, parent: Comment) -> None:
         """Place this comment under ``parent`` in its thread."""
         self.parent_id = parent.id

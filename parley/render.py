@@ -8,7 +8,6 @@ sanitiser) anyway: the parser is not trusted to be the only guard.
 from __future__ import annotations
 
 import html
-import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -83,15 +82,8 @@ def render_body(source: str, *, reply_to: tuple[int, str] | None = None) -> str:
     if reply_to is not None:
         parent_id, name = reply_to
         mention = "<p>@" + html.escape(name, quote=False)
-        if out.startswith(mention):
+        rest = out[len(mention):len(mention) + 1]
+        if out.startswith(mention) and not (rest.isalnum() or rest == "_"):  # "@Bob", not "@Bobby"
             link = f'<p><a class="mention" href="#c{parent_id}">@{html.escape(name, quote=False)}</a>'
             out = link + out[len(mention):]
     return out
-
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def plain_text(body_html: str) -> str:
-    """Text of rendered HTML, for excerpts and feeds."""
-    return html.unescape(_TAG.sub("", body_html))

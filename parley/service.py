@@ -269,7 +269,7 @@ def clean_body(raw, max_chars: int) -> str:
     if not isinstance(raw, str):
         raise InvalidInput("a comment needs text", field="body")
     body = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\x00", "").strip()
-    if not body:
+    if not any(not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE for ch in body):
         raise InvalidInput("a comment needs text", field="body")
     if len(body) > max_chars:
         raise InvalidInput(f"a comment has at most {max_chars} characters", field="body")

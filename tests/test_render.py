@@ -75,3 +75,8 @@ def test_xss_payloads_render_inert(payload):
         assert set(attrs) <= {"href", "rel", "class"}, out
         if "href" in attrs:
             assert attrs["href"].startswith(("http://", "https://", "mailto:")), out
+
+
+def test_a_mention_links_only_the_whole_name():
+    assert "mention" not in render_body("@Bobby, hi", reply_to=(7, "Bob"))
+    assert "mention" in render_body("@Bob: hi", reply_to=(7, "Bob"))

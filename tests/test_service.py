@@ -264,3 +264,9 @@ def test_concurrent_deletes_and_edits_keep_counts_right(svc):
         assert svc.get_comment(reply.comment.id).state is CommentState.DELETED
     assert count(svc) == 1
     assert svc.store.get_comment(root.comment.id).reply_total == 0
+
+
+def test_a_body_of_invisible_characters_is_empty(svc):
+    with pytest.raises(InvalidInput) as err:
+        post(svc, body="\u200b\u200d \u2060")
+    assert err.value.field == "body"

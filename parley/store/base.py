@@ -12,7 +12,7 @@ import abc
 import contextlib
 import dataclasses
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 from parley.domain import Author, Comment, CommentState, Story
@@ -117,19 +117,6 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list_replies(self, root_ids: Sequence[int]) -> list[Comment]:
         """Every reply under the given roots, oldest first, in any state."""
-
-    # Helpers every backend shares -----------------------------------------
-    def iter_thread(self, story_id: int, sort: Sort = Sort.OLDEST, page_size: int = 500) -> Iterator[Comment]:
-        """All roots and replies of a story, page by page (for export and tests)."""
-        after = None
-        while True:
-            roots = self.list_roots(RootPage(story_id, sort, after, page_size))
-            if not roots:
-                return
-            replies = self.list_replies([r.id for r in roots])
-            yield from roots
-            yield from replies
-            after = sort_key(roots[-1], sort)
 
 
 def to_us(moment: datetime) -> int:

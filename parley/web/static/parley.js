@@ -110,7 +110,13 @@
       more.setAttribute("aria-busy", "true");
       fetch(more.dataset.fragment, { headers: { Accept: "text/html" } })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
-        .then(function (html) { more.closest("li").outerHTML = html; })
+        .then(function (html) {
+          var item = more.closest("li");
+          var list = item.parentNode;
+          var before = list.children.length - 1;
+          item.outerHTML = html;
+          Array.prototype.slice.call(list.children, before).forEach(enhance);
+        })
         .catch(function () { window.location = more.href; });
       return;
     }
@@ -118,7 +124,6 @@
     if (spoiler) spoiler.classList.toggle("revealed");
   });
 
-  section.querySelectorAll(".spoiler").forEach(function (s) { s.setAttribute("tabindex", "0"); });
 
   // A guest may edit or delete their own comment for a while after posting: the edit
   // token came back with the post and lives in this browser only.
@@ -213,7 +218,15 @@
     if (button.classList.contains("edit-comment")) startEdit(li); else deleteComment(li);
   });
 
-  section.querySelectorAll("li.comment").forEach(addOwnerActions);
+  // What the script adds to comments, on the page and to those "Load more" brings.
+  function enhance(root) {
+    var comments = root.matches && root.matches("li.comment") ? [root] : [];
+    comments = comments.concat(Array.prototype.slice.call(root.querySelectorAll("li.comment")));
+    comments.forEach(addOwnerActions);
+    root.querySelectorAll(".spoiler").forEach(function (s) { s.setAttribute("tabindex", "0"); });
+  }
+
+  enhance(section);
 
   if (!form) return;
   form.addEventListener("submit", function (event) {
