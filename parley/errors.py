@@ -1,7 +1,8 @@
 """Every error Parley raises on purpose, in one tree.
 
     ParleyError                    code          HTTP
-    ├── InvalidInput(field)        invalid       400/422
+    ├── InvalidInput(field)        invalid       422
+    │   └── TooLarge               too_large     413
     ├── NotFound                   not_found     404
     ├── Forbidden                  forbidden     403
     ├── Conflict                   conflict      409
@@ -35,6 +36,11 @@ class ParleyError(Exception):
 class InvalidInput(ParleyError):
     code = "invalid"
     status = 422
+
+
+class TooLarge(InvalidInput):
+    code = "too_large"
+    status = 413
 
 
 class NotFound(ParleyError):

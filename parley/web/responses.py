@@ -6,7 +6,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parley.errors import InvalidInput, ParleyError
+from parley.errors import InvalidInput, ParleyError, TooLarge
 from parley.web.cache import Rendered
 
 MAX_JSON_BYTES = 256 * 1024
@@ -32,9 +32,13 @@ async def read_json(request: Request) -> dict:
     # sends cross-site without asking, which would let any page post here.
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         raise InvalidInput("send JSON with Content-Type: application/json", field="body")
-    raw = await request.body()
-    if len(raw) > MAX_JSON_BYTES:
-        raise InvalidInput("the request is too large", field="body")
+    chunks, size = [], 0
+    async for chunk in request.stream():  # stop reading at the limit, not after the whole body
+        size += len(chunk)
+        if size > MAX_JSON_BYTES:
+            raise TooLarge(f"a request body has at most {MAX_JSON_BYTES // 1024} KiB", field="body")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

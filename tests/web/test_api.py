@@ -262,3 +262,10 @@ def test_a_tombstone_names_no_one(http, story):
     assert listed[0]["state"] == "deleted" and listed[0]["author"]["name"] == ""
     assert "Secret Name" not in http.get(f"/stories/{STORY['slug']}", params={"reply": root["id"]}).text
     assert "Secret Name" not in http.get(f"/api/v1/comments/{root['id']}").text
+
+
+def test_an_oversized_body_is_refused_413(http, story):
+    r = _post(http, body="x" * 300_000)
+    assert r.status_code == 413 and r.json()["error"] == {
+        "code": "too_large", "message": "a request body has at most 256 KiB", "field": "body"}
+    assert _count(http) == 0
