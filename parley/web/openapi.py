@@ -11,7 +11,7 @@ _ERROR = {"$ref": "#/components/schemas/Error"}
 
 def _errors(*codes: int) -> dict:
     text = {400: "Bad request", 403: "Forbidden", 404: "Unknown story or comment", 409: "Conflict",
-            422: "Invalid field", 429: "Too many comments; see Retry-After"}
+            413: "Request body over 256 KiB", 422: "Invalid field", 429: "Too many comments; see Retry-After"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": _ERROR}}} for c in codes}
 
 
@@ -85,7 +85,7 @@ OPENAPI: dict = {
         "/api/v1/stories": {"post": {
             "summary": "Create a story", "security": _ADMIN,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Story"}}}},
-            "responses": {"201": _json({"$ref": "#/components/schemas/Story"}, "Created"), **_errors(403, 409, 422)}}},
+            "responses": {"201": _json({"$ref": "#/components/schemas/Story"}, "Created"), **_errors(403, 409, 413, 422)}}},
         "/api/v1/stories/{slug}": {
             "get": {"summary": "A story", "parameters": [_SLUG],
                     "responses": {"200": _json({"$ref": "#/components/schemas/Story"}), **_errors(404)}},
@@ -113,7 +113,7 @@ OPENAPI: dict = {
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewComment"}}}},
                      "responses": {"201": _json({"$ref": "#/components/schemas/Comment"}, "Posted"),
                                    "200": _json({"$ref": "#/components/schemas/Comment"}, "Already posted with this Idempotency-Key"),
-                                   **_errors(404, 409, 422, 429)}}},
+                                   **_errors(404, 409, 413, 422, 429)}}},
         "/api/v1/comments/{comment_id}": {
             "get": {"summary": "A comment", "parameters": [_COMMENT_ID],
                     "responses": {"200": _json({"$ref": "#/components/schemas/Comment"}), **_errors(404)}},
