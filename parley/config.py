@@ -67,6 +67,11 @@ class Config:
             except ValueError:
                 raise SystemExit(f"{s.name}={raw!r} is not a valid {s.kind.__name__}") from None
         values.update(overrides)
+        for key, low, high in (("port", 0, 65535), ("workers", 1, 64), ("max_body_chars", 1, 100_000),
+                               ("edit_window_seconds", 0, 86400 * 365), ("rate_limit", 0, 1_000_000),
+                               ("page_size", 1, 500)):
+            if not low <= values[key] <= high:
+                raise SystemExit(f"PARLEY_{key.upper()}={values[key]} is outside {low}..{high}")
         return cls(**values)
 
 

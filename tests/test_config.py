@@ -21,3 +21,12 @@ def test_a_malformed_number_stops_with_its_name():
 
     with pytest.raises(SystemExit, match="PARLEY_PORT"):
         Config.from_env({"PARLEY_PORT": "eighty"})
+
+
+def test_out_of_range_settings_stop_with_their_name():
+    import pytest
+
+    with pytest.raises(SystemExit, match="PARLEY_PAGE_SIZE"):
+        Config.from_env({"PARLEY_PAGE_SIZE": "0"})
+    with pytest.raises(SystemExit, match="PARLEY_RATE_LIMIT"):
+        Config.from_env({"PARLEY_RATE_LIMIT": "-1"})

@@ -233,8 +233,9 @@ class SQLStore(Store):
                      to_us(comment.edited_at) if comment.edited_at else None,
                      comment.idempotency_key)).fetchone()
                 self._count(conn, comment, int(comment.state.visible))
-        except self.integrity_errors as exc:
-            raise Conflict(f"comment not stored: {exc}", field="idempotency_key") from None
+        except self.integrity_errors:
+            # The one constraint a valid comment can break: its idempotency key is taken.
+            raise Conflict("this idempotency key was already used on this story", field="idempotency_key") from None
         return comment
 
     def _count(self, conn, comment: Comment, delta: int) -> None:

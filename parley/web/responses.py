@@ -53,7 +53,20 @@ def cached_response(request: Request, rendered: Rendered, media_type: str, statu
     headers = {"ETag": rendered.etag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == rendered.etag:
         return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    if _accepts_gzip(request.headers.get("accept-encoding", "")):
         headers["Content-Encoding"] = "gzip"
         return Response(rendered.gzipped, status_code=status, media_type=media_type, headers=headers)
     return Response(rendered.body, status_code=status, media_type=media_type, headers=headers)
+
+
+def _accepts_gzip(header: str) -> bool:
+    """Whether Accept-Encoding takes gzip: named (or *) and not refused with q=0."""
+    for part in header.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=")
+            try:
+                return not params or float(q) > 0
+            except ValueError:
+                return False
+    return False

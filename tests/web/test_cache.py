@@ -68,3 +68,10 @@ def test_a_failed_render_lets_the_next_reader_try():
         cache.get_or_render("k", broken)
     assert cache.peek("k") is None
     assert cache.get_or_render("k", lambda: b"ok").body == b"ok"
+
+
+def test_gzip_is_sent_only_where_accepted():
+    from parley.web.responses import _accepts_gzip
+
+    assert _accepts_gzip("gzip, deflate, br") and _accepts_gzip("br;q=1.0, gzip;q=0.5") and _accepts_gzip("*")
+    assert not _accepts_gzip("gzip;q=0") and not _accepts_gzip("identity") and not _accepts_gzip("")
