@@ -117,11 +117,12 @@ class CommentService:
         body = clean_body(new.body, self.config.max_body_chars)
         email = clean_email(new.email)
         key = _clean_idempotency_key(new.idempotency_key)
+        parent_id = None if new.parent_id is None else _int(new.parent_id, "parent_id")
         story = self.get_story(new.story_slug)
         if key:
             earlier = self.store.find_by_idempotency_key(story.id, key)
             if earlier is not None:
-                return self._replayed(earlier, name, body, new.parent_id)
+                return self._replayed(earlier, name, body, parent_id)
         author = Author(display_name=name, email=email, kind=AuthorKind.STAFF if new.staff else AuthorKind.GUEST)
         if not imported:
             if not story.comments_open:
@@ -129,40 +130,42 @@ class CommentService:
             wait = self.rate_limiter.check(f"addr:{new.client_addr}", author.identity_key)
             if wait is not None:
                 raise RateLimited(f"too many comments; try again in {wait} s", retry_after=wait)
+        # Rendered before the transaction: on SQLite the transaction holds the one
+        # writer lock, and Markdown and the sanitiser need none of it.
+        comment = self._compose(story, author, body, parent_id,
+                                new if imported else dataclasses.replace(new, created_at=None, notices=()))
+        comment.idempotency_key = key
         try:
             with self.store.atomic():
-                comment = self._compose(story, author, body, new if imported else
-                                        dataclasses.replace(new, created_at=None, notices=()))
-                comment.idempotency_key = key
+                comment.author = self.store.find_or_add_author(author)
                 self.store.add_comment(comment)
         except Conflict:
             # Two retries raced; the first one in wins and both see it.
             earlier = key and self.store.find_by_idempotency_key(story.id, key)
             if not earlier:
                 raise
-            return self._replayed(earlier, name, body, new.parent_id)
+            return self._replayed(earlier, name, body, parent_id)
         return Posted(comment, self.edit_token(comment), created=True)
 
-    def _replayed(self, earlier: Comment, name: str, body: str, parent_id) -> Posted:
+    def _replayed(self, earlier: Comment, name: str, body: str, parent_id: int | None) -> Posted:
         """A retry gets the first result; a different comment under the same key gets
         a refusal, and never the first writer's edit token."""
-        same_parent = (earlier.parent_id is None and parent_id in (None, "")) or \
-            (parent_id not in (None, "") and str(earlier.parent_id) == str(parent_id))
-        if earlier.author.display_name != name or earlier.body_source != body or not same_parent:
+        if (earlier.author.display_name, earlier.body_source, earlier.parent_id) != (name, body, parent_id):
             raise Conflict("this idempotency key was used for a different comment", field="idempotency_key")
         return Posted(earlier, self.edit_token(earlier), created=False)
 
-    def _compose(self, story: Story, author: Author, body: str, new: NewComment) -> Comment:
+    def _compose(self, story: Story, author: Author, body: str, parent_id: int | None,
+                 new: NewComment) -> Comment:
         parent = None
-        if new.parent_id is not None:
-            parent = self.store.get_comment(_int(new.parent_id, "parent_id"))
+        if parent_id is not None:
+            parent = self.store.get_comment(parent_id)
             if parent is None or parent.story_id != story.id:
                 raise InvalidInput("parent_id is not a comment on this story", field="parent_id")
             if not parent.state.visible:
                 raise InvalidInput("cannot reply to a comment that is not published", field="parent_id")
         comment = Comment(
             story_id=story.id,
-            author=self.store.find_or_add_author(author),
+            author=author,
             body_source=body,
             body_html=render_body(body, reply_to=(parent.id, parent.author.display_name) if parent else None),
             created_at=new.created_at or self.clock(),
