@@ -51,20 +51,21 @@ def database_url(request) -> str:
     return request.getfixturevalue(f"{request.param}_url")
 
 
-@pytest.fixture
-def store(database_url):
-    s = open_store(database_url)
+def _migrated(url: str):
+    s = open_store(url)
     s.migrate()
     yield s
     s.close()
+
+
+@pytest.fixture
+def store(database_url):
+    yield from _migrated(database_url)
 
 
 @pytest.fixture
 def sqlite_store(sqlite_url):
-    s = open_store(sqlite_url)
-    s.migrate()
-    yield s
-    s.close()
+    yield from _migrated(sqlite_url)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from parley.store import Store, open_store
 from parley.web import api, pages
 from parley.web.cache import RenderCache
 from parley.web.format import absolute_time, iso, plural, relative_time
-from parley.web.responses import JSONResponse, error_response
+from parley.web.responses import JSONResponse, error_response, wants_json
 from parley.web.security import SecurityHeaders
 
 logger = logging.getLogger("parley")
@@ -40,7 +40,7 @@ async def _healthz(request: Request) -> Response:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or wants_json(request)
 
 
 async def _parley_error(request: Request, exc: ParleyError) -> Response:

@@ -49,7 +49,6 @@ class RenderCache:
         self._rendering: dict[Hashable, threading.Event] = {}
         self._bytes = 0
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
 
     def peek(self, key: Hashable) -> Rendered | None:
         """The rendering for ``key`` if there is one; never renders, never waits long."""
@@ -60,7 +59,6 @@ class RenderCache:
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
-            self.hits += 1
         return found
 
     def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> Rendered:
@@ -72,7 +70,6 @@ class RenderCache:
                 underway = self._rendering.get(key)
                 if underway is None:
                     underway = self._rendering[key] = threading.Event()
-                    self.misses += 1
                     break
             # Another thread is rendering this key; if it fails, try again ourselves.
             underway.wait(30)

@@ -26,7 +26,7 @@ from parley.service import NewComment, ThreadPage
 from parley.store import Sort
 from parley.thread import Node, nest
 from parley.web.cache import Rendered, cached_thread
-from parley.web.responses import cached_response, error_response
+from parley.web.responses import cached_response, error_response, wants_json
 from parley.web.security import CSRF_FIELD, check_csrf, client_addr, csrf_token, set_csrf_cookie
 
 SORTS = [(Sort.OLDEST.value, "Oldest"), (Sort.NEWEST.value, "Newest"), (Sort.REPLIES.value, "Most replies")]
@@ -120,10 +120,6 @@ async def thread_fragment(request: Request) -> Response:
     return cached_response(request, rendered, "text/html; charset=utf-8")
 
 
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
-
-
 async def post_comment(request: Request) -> Response:
     """The comment form. A plain POST answers 303 to the new comment; the page's
     script sends the same form asking for JSON and gets the comment's HTML to insert."""
@@ -148,7 +144,7 @@ async def post_comment(request: Request) -> Response:
             idempotency_key=form.get("idempotency_key") or None,
         ))
     except ParleyError as exc:
-        if _wants_json(request):
+        if wants_json(request):
             return error_response(exc)
         if exc.status == 404:
             raise
@@ -157,7 +153,7 @@ async def post_comment(request: Request) -> Response:
         return await story_page(request, form=form, form_error=exc)
 
     comment = posted.comment
-    if _wants_json(request):
+    if wants_json(request):
         anchor_id, replying_to = await run_in_threadpool(state.service.place_in_page, comment)
         macro = state.templates.get_template("_comment.html").module.comment
         html = str(macro(Node(comment, [], replying_to), datetime.now(timezone.utc)))

@@ -48,15 +48,19 @@ async def read_json(request: Request) -> dict:
     return data
 
 
-def cached_response(request: Request, rendered: Rendered, media_type: str, status: int = 200) -> Response:
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def cached_response(request: Request, rendered: Rendered, media_type: str) -> Response:
     """Serve a cached rendering: 304 on a matching ETag, gzip when the client takes it."""
     headers = {"ETag": rendered.etag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == rendered.etag:
         return Response(status_code=304, headers=headers)
     if _accepts_gzip(request.headers.get("accept-encoding", "")):
         headers["Content-Encoding"] = "gzip"
-        return Response(rendered.gzipped, status_code=status, media_type=media_type, headers=headers)
-    return Response(rendered.body, status_code=status, media_type=media_type, headers=headers)
+        return Response(rendered.gzipped, media_type=media_type, headers=headers)
+    return Response(rendered.body, media_type=media_type, headers=headers)
 
 
 def _accepts_gzip(header: str) -> bool:
