@@ -79,6 +79,70 @@ def cmd_demo(args, config: Config) -> int:
     return 0
 
 
+def cmd_score(args, config: Config) -> int:
+    from parley.moderation.moderator import Moderator, ModelsMissing
+    from parley.moderation.stream import InputError, score_stream
+
+    try:
+        source = open(args.input, "rb") if args.input else sys.stdin.buffer
+    except OSError as exc:
+        raise ParleyError(f"cannot read {args.input}: {exc.strerror}") from None
+    try:
+        moderator = Moderator.load(fast=args.fast)
+        count = score_stream(source, sys.stdout.buffer, moderator, batch_size=args.batch)
+    except (InputError, ModelsMissing) as exc:
+        raise ParleyError(str(exc)) from None
+    finally:
+        if args.input:
+            source.close()
+    print(f"scored {count} comments with {moderator.model}", file=sys.stderr)
+    return 0
+
+
+def cmd_train(args, config: Config) -> int:
+    from pathlib import Path
+
+    from parley.moderation.moderator import MODELS_DIR
+    from parley.moderation.train import train
+
+    if args.stage in ("second", "all"):
+        try:
+            import torch  # noqa: F401
+            import transformers  # noqa: F401
+        except ImportError:
+            raise ParleyError("the second stage needs PyTorch: `make train` installs it "
+                              "(pip install -e '.[train]')") from None
+    out = Path(args.out) if args.out else MODELS_DIR
+    try:
+        manifest = train(args.stage, out, log=lambda m: print(m, flush=True))
+    except FileNotFoundError as exc:
+        raise ParleyError(str(exc)) from None
+    print(f"trained {manifest['version']} into {out}")
+    return cmd_eval(args, config) if args.eval else 0
+
+
+def cmd_eval(args, config: Config) -> int:
+    import json
+    from pathlib import Path
+
+    from parley.moderation.card import model_card
+    from parley.moderation.evaluate import evaluate
+    from parley.moderation.moderator import MODELS_DIR, Moderator, ModelsMissing
+
+    models = Path(getattr(args, "out", None) or MODELS_DIR)
+    try:
+        moderator = Moderator.load(models)
+    except ModelsMissing as exc:
+        raise ParleyError(str(exc)) from None
+    report = evaluate(moderator, limit=getattr(args, "limit", None), log=lambda m: print(m, file=sys.stderr))
+    print(report.table())
+    if getattr(args, "card", True):
+        manifest = json.loads((models / "manifest.json").read_text())
+        (models / "MODEL_CARD.md").write_text(model_card(manifest, report))
+        print(f"wrote {models / 'MODEL_CARD.md'}", file=sys.stderr)
+    return 0
+
+
 def cmd_settings(args, config: Config) -> int:
     print(settings_markdown(), end="")
     return 0
@@ -109,6 +173,25 @@ def build_parser() -> argparse.ArgumentParser:
     scraped.add_argument("--title", help="the story's title (default: its first sentence)")
     scraped.add_argument("--url", help="the story's canonical URL")
     scraped.set_defaults(func=cmd_import_scraped)
+
+    score = sub.add_parser("score", help="moderate comments: JSON Lines in (stdin or --input), verdicts out")
+    score.add_argument("--input", help="a JSON Lines file (default: stdin)")
+    score.add_argument("--fast", action="store_true", help="first stage only, for bulk archives")
+    score.add_argument("--batch", type=int, default=2048, help="comments scored together (default 2048)")
+    score.set_defaults(func=cmd_score)
+
+    train = sub.add_parser("train", help="train the moderation models from ../shared/data")
+    train.add_argument("--stage", choices=["first", "second", "all"], default="all",
+                       help="first: n-grams and spans (minutes); second: MiniLM fine-tuning (half an hour)")
+    train.add_argument("--out", help="where to write the models (default: the package's)")
+    train.add_argument("--no-eval", dest="eval", action="store_false", help="skip `parley eval` afterwards")
+    train.set_defaults(func=cmd_train, card=True, limit=None)
+
+    evaluate = sub.add_parser("eval", help="measure the models and alt-profanity-check on held-out rows")
+    evaluate.add_argument("--limit", type=int, help="evaluate on about this many held-out rows")
+    evaluate.add_argument("--no-card", dest="card", action="store_false", help="do not rewrite MODEL_CARD.md")
+    evaluate.add_argument("--out", help="the models to evaluate (default: the package's)")
+    evaluate.set_defaults(func=cmd_eval)
 
     sub.add_parser("demo", help="load the demo story").set_defaults(func=cmd_demo)
     sub.add_parser("settings", help="print every setting with its default").set_defaults(func=cmd_settings)

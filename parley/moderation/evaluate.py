@@ -1,0 +1,144 @@
+"""``parley eval``: the shipped models and alt-profanity-check on the same held-out rows.
+
+Held-out rows are the shared split's (``data.py``): no Parley model learned them. The
+baseline has seen every Jigsaw and Davidson row, so it is scored only on the other sets,
+and so are we wherever the two stand side by side. Span F1 is on the Toxic Spans trial
+posts; the identity sentences are ``identity.py``'s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from parley.moderation import data, identity
+from parley.moderation.data import MODEL_LABELS
+from parley.moderation.moderator import Moderator
+from parley.moderation.spans import char_f1
+
+
+@dataclasses.dataclass
+class Metric:
+    model: str
+    rows: str
+    label: str
+    n: int
+    positives: int
+    roc_auc: float
+    pr_auc: float
+    f1: float
+    threshold: float
+
+
+def _metric(model: str, rows: str, label: str, y: np.ndarray, p: np.ndarray, threshold: float) -> Metric | None:
+    from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+
+    if len(set(y.tolist())) < 2:
+        return None
+    return Metric(model, rows, label, len(y), int(y.sum()), roc_auc_score(y, p), average_precision_score(y, p),
+                  f1_score(y, p >= threshold), threshold)
+
+
+def lowest_threshold(moderator: Moderator, label: str) -> float:
+    by_action = moderator.policy.thresholds.get(label) or {}
+    return min(by_action.values()) if by_action else 0.5
+
+
+def baseline_probabilities(texts: Sequence[str]) -> np.ndarray:
+    from profanity_check import predict_prob
+
+    return np.asarray(predict_prob(list(texts)), dtype=np.float64)
+
+
+def _rate(fn: Callable[[list[str]], object], texts: list[str]) -> float:
+    started = time.perf_counter()
+    fn(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+@dataclasses.dataclass
+class Report:
+    metrics: list[Metric]
+    span_f1: float
+    span_posts: int
+    identity_worst: tuple[float, str, str]  # score, label, sentence
+    identity_flagged: list[str]
+    identity_count: int
+    rates: dict[str, float]
+    second_stage_share: float
+
+    def table(self) -> str:
+        lines = ["| model | held-out rows | label | n | positives | ROC-AUC | PR-AUC | F1 @ threshold |",
+                 "|---|---|---|---:|---:|---:|---:|---:|"]
+        for m in self.metrics:
+            lines.append(f"| {m.model} | {m.rows} | {m.label} | {m.n:,} | {m.positives:,} | {m.roc_auc:.4f} | "
+                         f"{m.pr_auc:.4f} | {m.f1:.4f} @ {m.threshold:.2f} |")
+        lines += [
+            "",
+            f"- Toxic spans, character F1 on the SemEval-2021 trial posts ({self.span_posts}): **{self.span_f1:.4f}**",
+            f"- Identity sentences ({self.identity_count}): {len(self.identity_flagged)} over a threshold; "
+            f"the highest score is {self.identity_worst[1]} {self.identity_worst[0]:.3f} "
+            f"for \"{self.identity_worst[2]}\"",
+            f"- Share of held-out comments the cascade sends to the second stage: {self.second_stage_share:.1%}",
+            "- Comments/s on this machine (held-out comments, scores only, one process): "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in self.rates.items()),
+        ]
+        return "\n".join(lines)
+
+
+def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Report:
+    rows = data.held_out_rows()
+    if limit:
+        rows = rows[:limit] if len(rows) <= limit else [rows[i] for i in range(0, len(rows), len(rows) // limit)]
+    texts = [r.text for r in rows]
+    log(f"scoring {len(rows):,} held-out rows")
+    ours, _ = moderator.toxicity(texts)
+    fast = Moderator(moderator.first, moderator.tagger, None, version=moderator.version, fast=True)
+    ours_fast, _ = fast.toxicity(texts)
+    unseen = np.array([r.source not in data.SEEN_BY_BASELINE for r in rows])
+    baseline = baseline_probabilities([t for t, u in zip(texts, unseen, strict=True) if u])
+    metrics: list[Metric] = []
+    for j, label in enumerate(MODEL_LABELS):
+        target = np.array([r.targets[j] for r in rows])
+        known = ~np.isnan(target)
+        y = (target >= 0.5).astype(int)
+        threshold = lowest_threshold(moderator, label)
+        for name, probs in (("parley", ours), ("parley --fast", ours_fast)):
+            for rows_name, mask in (("all held-out", known), ("not seen by baseline", known & unseen)):
+                m = _metric(name, rows_name, label, y[mask], probs[mask, j], threshold)
+                if m:
+                    metrics.append(m)
+        if label in ("toxicity", "insult", "profanity"):
+            mask = known[unseen]
+            m = _metric("alt-profanity-check", "not seen by baseline", label, y[unseen][mask], baseline[mask], 0.5)
+            if m:
+                metrics.append(m)
+    for source in ("civil", "olid", "hatexplain"):
+        sel = np.array([r.source == source for r in rows])
+        y = np.array([data.binary(r.targets[0]) for r in rows])[sel]
+        metrics.append(_metric("parley", source, "toxicity", y, ours[sel, 0], lowest_threshold(moderator, "toxicity")))
+        metrics.append(_metric("alt-profanity-check", source, "toxicity", y,
+                               baseline[np.cumsum(unseen)[sel] - 1], 0.5))
+    metrics = [m for m in metrics if m]
+
+    trial = list(data.read_spans("toxic_spans_trial.csv"))
+    tagged = moderator.tagger.tag([t for t, _ in trial], moderator.first)
+    span_f1 = float(np.mean([char_f1([c for s, e in p for c in range(s, e)], gold)
+                             for p, (_, gold) in zip(tagged, trial, strict=True)]))
+
+    sentences = identity.sentences()
+    verdicts = moderator.assess(sentences)
+    worst = max(((v.scores[label], label, s) for s, v in zip(sentences, verdicts, strict=True)
+                 for label in MODEL_LABELS))
+    flagged = [s for s, v in zip(sentences, verdicts, strict=True) if v.action != "publish"]
+
+    sample = texts[:5000]
+    rates = {"parley": _rate(lambda t: moderator.assess(t), sample),
+             "parley --fast": _rate(lambda t: fast.assess(t), sample),
+             "alt-profanity-check": _rate(baseline_probabilities, sample)}
+    low, high = moderator.band
+    share = float(np.mean((ours_fast[:, 0] >= low) & (ours_fast[:, 0] <= high)))
+    return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share)

@@ -1,0 +1,146 @@
+"""The first stage: logistic regression per label over hashed word and character
+n-grams (``features.py``). It scores an archive at tens of thousands of comments a
+second, settles the clear cases, and says which words pushed a score up.
+
+A text's features are its n-gram counts weighted by inverse document frequency and
+divided by the root of the summed squared weights of its occurrences; a label's logit is
+the dot product with that label's coefficients plus its intercept. Scoring never builds
+a matrix: it gathers coefficient rows per occurrence and sums them per text.
+
+Saved as one ``.npz`` of plain arrays (float16 coefficients), loaded with
+``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from parley.moderation import features
+from parley.moderation.base import Context, Scorer, Scores
+from parley.moderation.data import MODEL_LABELS
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class LinearScorer(Scorer):
+    """Scores ``MODEL_LABELS`` from hashed n-grams.
+
+    Parameters: ``n_features`` hash buckets; ``char_range`` the character n-gram sizes;
+    ``word_grams`` 1 for words, 2 to add word pairs; ``C`` the inverse regularisation.
+    """
+
+    labels = MODEL_LABELS
+
+    def __init__(self, n_features: int = 2**19, char_range: tuple[int, int] = (3, 5), word_grams: int = 2,
+                 C: float = 4.0) -> None:
+        self.n_features = n_features
+        self.char_range = char_range
+        self.word_grams = word_grams
+        self.C = C
+
+    # --- learning -------------------------------------------------------------------------
+
+    def _kinds(self, batch: features.Batch) -> list[features.Occurrences]:
+        return features.occurrences(batch, self.n_features, tuple(self.char_range), self.word_grams)
+
+    def fit(self, texts: Sequence[str], targets: Sequence[Sequence[float]],
+            contexts: Sequence[Context] | None = None) -> LinearScorer:
+        """``targets``: per text, one value in 0..1 per label of ``MODEL_LABELS``, nan where
+        unknown. A fractional target (a share of raters) counts as a positive with that
+        weight and a negative with the rest."""
+        from sklearn.linear_model import LogisticRegression
+
+        targets = np.asarray(targets, dtype=np.float64)
+        batch = features.encode(texts)
+        kinds = self._kinds(batch)
+        df = np.zeros(self.n_features, dtype=np.float64)
+        for occ in kinds:
+            rows = np.repeat(np.arange(batch.size), np.diff(occ.bounds))
+            pairs = np.unique(rows.astype(np.int64) * self.n_features + occ.index)
+            df += np.bincount(pairs % self.n_features, minlength=self.n_features)
+        idf = np.log((1 + batch.size) / (1 + df)) + 1.0
+        idf[0] = 0.0
+        self.idf_ = idf.astype(np.float32)
+        x = features.sparse_matrix(kinds, batch.size, self.n_features, self.idf_)
+        coef = np.zeros((self.n_features, len(self.labels)), dtype=np.float32)
+        intercept = np.zeros(len(self.labels), dtype=np.float32)
+        for j in range(len(self.labels)):
+            y = targets[:, j]
+            known = np.flatnonzero(~np.isnan(y))
+            p = y[known]
+            # Each row twice: as a positive weighted p, as a negative weighted 1 - p.
+            rows = np.concatenate([known, known])
+            labels = np.concatenate([np.ones(len(known)), np.zeros(len(known))])
+            weights = np.concatenate([p, 1.0 - p])
+            keep = weights > 0
+            if len(set(labels[keep].tolist())) < 2:
+                # Nothing to tell apart (a small set with no threats, say): the base rate.
+                rate = float(np.clip(p.mean() if len(p) else 0.0, 1e-4, 1 - 1e-4))
+                intercept[j] = np.log(rate / (1 - rate))
+                continue
+            model = LogisticRegression(C=self.C, solver="liblinear", max_iter=200)
+            model.fit(x[rows[keep]], labels[keep], sample_weight=weights[keep])
+            coef[:, j] = model.coef_[0]
+            intercept[j] = model.intercept_[0]
+        coef[0] = 0.0
+        self.coef_ = coef
+        self.intercept_ = intercept
+        self._prepare()
+        return self
+
+    def _prepare(self) -> None:
+        # Per feature: each label's coefficient times idf, and idf squared for the norm;
+        # one sparse product with this table scores a batch.
+        idf = self.idf_.astype(np.float32)
+        self._table = np.hstack([self.coef_.astype(np.float32) * idf[:, None], (idf ** 2)[:, None]])
+        self._weighted = self._table[:, :-1]
+
+    # --- scoring --------------------------------------------------------------------------
+
+    def logits(self, batch: features.Batch) -> np.ndarray:
+        """(texts, labels) logits for an encoded batch."""
+        total = np.zeros((batch.size, len(self.labels) + 1), dtype=np.float32)
+        for occ in self._kinds(batch):
+            total += features.counts(occ, batch.size, self.n_features) @ self._table
+        norm = np.sqrt(total[:, -1].astype(np.float64))
+        norm[norm == 0] = 1.0
+        return total[:, :-1] / norm[:, None] + self.intercept_
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        return _sigmoid(self.logits(features.encode(texts)))
+
+    def score(self, texts: Sequence[str], contexts: Sequence[Context] | None = None) -> list[Scores]:
+        probs = self.probabilities(texts)
+        return [Scores({label: round(float(v), 4) for label, v in zip(self.labels, row, strict=True)})
+                for row in probs]
+
+    def word_weights(self, hashes: np.ndarray) -> np.ndarray:
+        """(words, labels): each word's own coefficient times idf, the push it gives alone."""
+        return self._weighted[features.feature_index(hashes, self.n_features)]
+
+    # --- artefact -------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        meta = {"params": {**self.get_params(), "char_range": list(self.char_range)}, "labels": list(self.labels)}
+        np.savez_compressed(path, coef=self.coef_.astype(np.float16), idf=self.idf_.astype(np.float16),
+                            intercept=self.intercept_, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+
+    @classmethod
+    def load(cls, path: Path) -> LinearScorer:
+        with np.load(path, allow_pickle=False) as f:
+            meta = json.loads(f["meta"].tobytes())
+            params = meta["params"]
+            scorer = cls(**{**params, "char_range": tuple(params["char_range"])})
+            scorer.coef_ = f["coef"].astype(np.float32)
+            scorer.idf_ = f["idf"].astype(np.float32)
+            scorer.intercept_ = f["intercept"].astype(np.float32)
+        if tuple(meta["labels"]) != cls.labels:
+            raise ValueError(f"{path} scores {meta['labels']}, not {cls.labels}")
+        scorer._prepare()
+        return scorer

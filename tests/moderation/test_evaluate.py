@@ -1,0 +1,26 @@
+from parley.cli import main
+from parley.moderation import data
+from parley.moderation.evaluate import evaluate
+from parley.moderation.moderator import shipped
+
+
+def test_the_baseline_is_never_scored_on_rows_it_learned():
+    report = evaluate(shipped(), limit=600, log=lambda m: None)
+    rows = data.held_out_rows()
+    step = len(rows) // 600
+    sample = [rows[i] for i in range(0, len(rows), step)]
+    unseen = [r for r in sample if r.source not in data.SEEN_BY_BASELINE]
+    baseline = [m for m in report.metrics if m.model == "alt-profanity-check"]
+    assert baseline and all(m.rows != "all held-out" for m in baseline)
+    (tox,) = [m for m in baseline if m.label == "toxicity" and m.rows == "not seen by baseline"]
+    assert tox.n == len(unseen)
+    ours = [m for m in report.metrics if m.model == "parley" and m.label == "toxicity"]
+    assert {m.rows for m in ours} >= {"all held-out", "not seen by baseline", "civil", "olid", "hatexplain"}
+    assert 0.0 < report.span_f1 <= 1.0 and report.rates["parley --fast"] > 0
+
+
+def test_eval_prints_the_table(capsys):
+    assert main(["eval", "--limit", "300", "--no-card"]) == 0
+    out = capsys.readouterr().out
+    assert "| model | held-out rows | label |" in out and "alt-profanity-check" in out
+    assert "character F1" in out and "Identity sentences" in out

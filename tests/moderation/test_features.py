@@ -1,0 +1,49 @@
+import numpy as np
+
+from parley.moderation import features
+
+
+def test_each_text_owns_a_contiguous_run_of_its_ngrams():
+    texts = ["Hello there", "", "ÄÖÜ straße", "x"]
+    batch = features.encode(texts)
+    for occ in features.occurrences(batch, 2**12):
+        assert len(occ.bounds) == len(texts) + 1
+        assert (np.diff(occ.bounds) >= 0).all()
+        assert occ.bounds[-1] == len(occ.index)
+    # The empty text has no words; the others do.
+    words = features.words(batch, features.word_hashes(batch), 2**12)
+    assert np.diff(words.bounds).tolist() == [2, 0, 2, 1]
+
+
+def test_hashes_are_the_same_in_any_batch_and_process():
+    alone = features.word_hashes(features.encode(["idiot"]))
+    among = features.word_hashes(features.encode(["you are an idiot"]))
+    assert alone[0] == among[-1]
+    # A fixed arithmetic hash, not Python's salted one: this value never changes.
+    assert int(alone[0]) == int(features.word_hashes(features.encode(["IDIOT"]))[0])
+
+
+def test_ngrams_do_not_cross_from_one_text_into_the_next():
+    batch = features.encode(["ab", "cd"])
+    (bigrams,) = features.char_ngrams(batch, (2, 2), 2**16)
+    alone = [features.char_ngrams(features.encode([t]), (2, 2), 2**16)[0].index for t in ("ab", "cd")]
+    first = bigrams.index[bigrams.bounds[0]:bigrams.bounds[1]]
+    assert sorted(i for i in first if i) == sorted(i for i in alone[0] if i)
+
+
+def test_char_range_maps_bytes_back_to_characters():
+    texts = ["plain idiot", "naïve idiot 🙂 idiot"]
+    batch = features.encode(texts)
+    found = []
+    for k in range(len(batch.word_starts)):
+        t = int(batch.word_text[k])
+        lo, hi = batch.char_range(t, int(batch.word_starts[k]), int(batch.word_ends[k]))
+        found.append((t, texts[t][lo:hi]))
+    assert found == [(0, "plain"), (0, "idiot"), (1, "naïve"), (1, "idiot"), (1, "🙂"), (1, "idiot")]
+
+
+def test_counts_matrix_adds_repeated_ngrams():
+    batch = features.encode(["idiot idiot"])
+    occ = features.words(batch, features.word_hashes(batch), 2**10)
+    m = features.counts(occ, 1, 2**10)
+    assert m.sum() == 2 and (m @ np.ones(2**10)).tolist() == [2.0]

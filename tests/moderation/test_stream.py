@@ -1,0 +1,56 @@
+"""``parley score``: JSON Lines in, one verdict a line out, in order, in the fixed shape."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import EXAMPLE
+
+KEYS = ["id", "scores", "spans", "action", "reasons", "model"]
+
+
+def _score(lines: list[str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "parley.cli", "score", *args], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_each_line_gets_its_verdict_in_order_and_shape():
+    story = {"title": "Blinken in Paris", "body": EXAMPLE.read_text()[:2000]}
+    items = [{"id": "a", "text": "@John, go fuck yourself you stupid Canadian Troll jackwad.", "story": story},
+             {"id": 2, "text": "Excellent news regarding this meeting.", "story": story,
+              "parent": "Blinken will meet Macron."},
+             {"id": "c", "text": "Buy now buy now buy now buy now buy now buy now buy now buy now"}]
+    result = _score([json.dumps(i) for i in items])
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", 2, "c"]
+    for o in out:
+        assert list(o) == KEYS
+        assert all(set(s) == {"start", "end", "label"} for s in o["spans"])
+    assert out[0]["action"] != "publish" and out[0]["spans"]
+    assert out[1]["action"] == "publish"
+    assert out[2]["action"] in ("hold", "reject") and out[2]["scores"]["spam"] > 0.9
+
+
+def test_fast_names_its_model(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps({"id": i, "text": f"comment number {i}"}) for i in range(5000)) + "\n")
+    result = subprocess.run([sys.executable, "-m", "parley.cli", "score", "--fast", "--input", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == list(range(5000))
+    assert out[0]["model"].endswith("+fast")
+
+
+def test_a_bad_line_is_named_and_fails():
+    result = _score([json.dumps({"id": 1, "text": "fine"}), json.dumps({"id": 2, "txt": "typo"})])
+    assert result.returncode == 2
+    assert "line 2: text must be a string" in result.stderr
+    result = _score(["{not json"])
+    assert result.returncode == 2 and "line 1: not JSON" in result.stderr
+
+
+def test_a_missing_input_file_is_a_clear_error(tmp_path):
+    result = _score([], "--input", str(tmp_path / "nope.jsonl"))
+    assert result.returncode == 2 and "cannot read" in result.stderr

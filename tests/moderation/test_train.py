@@ -1,0 +1,70 @@
+"""``parley train`` end to end on a small cut of the shared data: the same data and
+seed give the same artefacts, loadable without pickle."""
+
+import csv
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from parley.cli import main
+from parley.moderation import data
+from parley.moderation.moderator import MODELS_DIR, Moderator
+from tests.conftest import SHARED
+
+
+@pytest.fixture
+def small_data(tmp_path, monkeypatch):
+    out = tmp_path / "data"
+    out.mkdir()
+    for name in ("jigsaw_train_sample.csv", "civil_comments_rated.csv", "toxic_spans_train.csv",
+                 "toxic_spans_trial.csv", "davidson_tweets.csv", "olid_train.tsv", "hatexplain.csv"):
+        delimiter = "\t" if name.endswith(".tsv") else ","
+        with open(SHARED / "data" / name, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f, delimiter=delimiter))[:301]
+        with open(out / name, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f, delimiter=delimiter).writerows(rows)
+    monkeypatch.setenv("PARLEY_DATA", str(out))
+    return out
+
+
+def _models(tmp_path, name):
+    out = tmp_path / name
+    out.mkdir()
+    # The second stage takes half an hour; this test trains the first and reuses it.
+    for artefact in ("minilm.onnx", "tokenizer.json"):
+        shutil.copy(MODELS_DIR / artefact, out / artefact)
+    return out
+
+
+def test_train_first_stage_twice_gives_the_same_models(small_data, tmp_path, capsys):
+    a, b = _models(tmp_path, "a"), _models(tmp_path, "b")
+    assert main(["train", "--stage", "first", "--no-eval", "--out", str(a)]) == 0
+    assert main(["train", "--stage", "first", "--no-eval", "--out", str(b)]) == 0
+    for artefact in ("linear.npz", "spans.npz"):
+        with np.load(a / artefact, allow_pickle=False) as x, np.load(b / artefact, allow_pickle=False) as y:
+            assert x.files == y.files
+            for key in x.files:
+                assert np.array_equal(x[key], y[key]), (artefact, key)
+    manifest = json.loads((a / "manifest.json").read_text())
+    assert manifest["version"] == json.loads((b / "manifest.json").read_text())["version"]
+    assert {f["file"] for f in manifest["data"]} >= {"jigsaw_train_sample.csv", "toxic_spans_trial.csv"}
+    assert manifest["stages"]["first"]["rows"] == len(data.training_rows())
+    moderator = Moderator.load(a, fast=True)
+    assert moderator.assess_one("hello").action == "publish"
+
+
+def test_training_without_the_second_stage_artefacts_is_a_clear_error(small_data, tmp_path, capsys):
+    out = tmp_path / "empty"
+    assert main(["train", "--stage", "first", "--no-eval", "--out", str(out)]) == 2
+    assert "minilm.onnx" in capsys.readouterr().err
+
+
+def test_shipped_models_are_small_and_pickle_free():
+    total = sum(p.stat().st_size for p in MODELS_DIR.iterdir())
+    assert total < 50 * 2**20, total
+    for path in MODELS_DIR.glob("*.npz"):
+        with np.load(path, allow_pickle=False) as f:
+            assert all(f[k].dtype != object for k in f.files)
+    assert (MODELS_DIR / "MODEL_CARD.md").exists()
