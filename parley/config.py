@@ -6,7 +6,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+from collections.abc import Mapping
+
+from parley.moderation.policy import Policy, PolicyError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +41,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PARLEY_FORWARDED_ALLOW_IPS", "",
             "Proxies whose X-Forwarded-For is believed (comma-separated addresses, or *). Empty: none, "
             "and the client address, which rate limits count by, is the connecting peer."),
+    Setting("PARLEY_MODERATION", "1",
+            "1: score every comment a reader posts or edits with the shipped models and act on the verdict "
+            "(publish, fold behind a notice, ask to rephrase, hold for a moderator, reject); 0: publish unscored.",
+            int),
+    Setting("PARLEY_MODERATION_THRESHOLDS", "",
+            "The site's moderation thresholds as JSON, `{label: {action: threshold}}`, e.g. "
+            "`{\"toxicity\": {\"fold\": 0.7, \"rephrase\": 0.85}, \"spam\": {\"hold\": 0.8}}`; "
+            "they replace the built-in defaults, and a label left out is never acted on. Empty: the defaults "
+            "(`DEFAULT_THRESHOLDS` in parley/moderation/policy.py). A story's `moderation_thresholds` "
+            "are laid over these."),
 )
 
 
@@ -54,6 +68,8 @@ class Config:
     page_size: int
     secure_cookies: int
     forwarded_allow_ips: str
+    moderation: int
+    moderation_thresholds: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:
@@ -69,10 +85,42 @@ class Config:
         values.update(overrides)
         for key, low, high in (("port", 0, 65535), ("workers", 1, 64), ("max_body_chars", 1, 100_000),
                                ("edit_window_seconds", 0, 86400 * 365), ("rate_limit", 0, 1_000_000),
-                               ("page_size", 1, 500)):
+                               ("page_size", 1, 500), ("moderation", 0, 1)):
             if not low <= values[key] <= high:
                 raise SystemExit(f"PARLEY_{key.upper()}={values[key]} is outside {low}..{high}")
-        return cls(**values)
+        config = cls(**values)
+        try:
+            config.site_policy()
+        except PolicyError as exc:
+            raise SystemExit(f"PARLEY_MODERATION_THRESHOLDS is not valid: {exc}") from None
+        return config
+
+    def site_policy(self) -> Policy:
+        """The site's moderation policy: the thresholds setting, or the built-in defaults."""
+        if not self.moderation_thresholds.strip():
+            return Policy()
+        try:
+            thresholds = json.loads(self.moderation_thresholds)
+        except ValueError as exc:
+            raise PolicyError(f"not JSON ({exc})") from None
+        return Policy(check_thresholds(thresholds))
+
+
+def check_thresholds(value: object) -> dict[str, dict[str, float]]:
+    """Moderation thresholds as given (a setting, a story's field) checked and made plain:
+    ``{label: {action: threshold}}``. Raises ``PolicyError`` saying what is wrong."""
+    if not isinstance(value, Mapping):
+        raise PolicyError('thresholds are an object: {"label": {"action": threshold}}')
+    checked: dict[str, dict[str, float]] = {}
+    for label, by_action in value.items():
+        if not isinstance(by_action, Mapping):
+            raise PolicyError(f'{label}: expected an object {{"action": threshold}}')
+        for action, threshold in by_action.items():
+            if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+                raise PolicyError(f"{label}.{action}: a threshold is a number, not {threshold!r}")
+        checked[str(label)] = {str(action): float(t) for action, t in by_action.items()}
+    Policy(checked)  # labels, actions and ranges
+    return checked
 
 
 def settings_markdown() -> str:

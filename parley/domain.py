@@ -1,7 +1,8 @@
-"""The newsroom's words as types: stories, authors, comments, notices.
+"""The newsroom's words as types: stories, authors, comments, notices, verdicts.
 
 Everything here is plain data with the behaviour that belongs to it; nothing
-knows about HTTP or a database.
+knows about HTTP or a database. A comment's verdict is moderation's own ``Verdict``
+(``parley.moderation.policy``, plain Python: no models are loaded from here).
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 from datetime import datetime, timezone
+
+from parley.moderation.base import Span
+from parley.moderation.policy import DEFAULT_FOLD_NOTICE, FOLD_NOTICES, Action, Verdict
 
 
 def utcnow() -> datetime:
@@ -35,11 +39,21 @@ class CommentState(enum.StrEnum):
         return self in (CommentState.PUBLISHED, CommentState.FOLDED)
 
 
-# The notice texts read exactly as the pages Parley serves and imports do.
+# What the writer of a comment readers cannot see is told.
+WRITER_MESSAGES = {
+    CommentState.PENDING: "Your comment is waiting for a moderator. Until one approves it, only you can see it.",
+    CommentState.REJECTED: "Your comment was not published: it appears to break the rules of this discussion.",
+}
+
+# The notice texts read exactly as the pages Parley serves and imports do. Moderation's
+# fold notices are among them: "offensive" and one per label it names (spam, off_topic).
 NOTICE_TEXTS = {
     "spoiler": "This comment contains spoilers. Click here if you want to read.",
-    "offensive": "This comment may be offensive. Click here if you want to read.",
+    "offensive": DEFAULT_FOLD_NOTICE,
+    **FOLD_NOTICES,
 }
+# The notices moderation gives; a writer's own (a spoiler) are not among them.
+MODERATION_NOTICE_KINDS = frozenset({"offensive", *FOLD_NOTICES})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +66,13 @@ class Notice:
     @classmethod
     def of(cls, kind: str) -> Notice:
         return cls(kind, NOTICE_TEXTS.get(kind, f"This comment is folded ({kind}). Click here if you want to read."))
+
+    @classmethod
+    def moderation(cls, text: str | None) -> Notice:
+        """The notice for a moderation fold, from the text the verdict gives."""
+        text = text or DEFAULT_FOLD_NOTICE
+        kind = next((k for k, t in NOTICE_TEXTS.items() if t == text and k in MODERATION_NOTICE_KINDS), "offensive")
+        return cls(kind, text)
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "text": self.text}
@@ -67,6 +88,8 @@ class Story:
     credit: str = ""
     published_at: datetime | None = None
     comments_open: bool = True
+    # This story's own moderation thresholds, {label: {action: threshold}}, laid over the site's.
+    moderation_thresholds: dict[str, dict[str, float]] | None = None
     id: int | None = None
     comment_count: int = 0
     # Bumped by every change to the story's comments; caches key on it.
@@ -121,6 +144,9 @@ class Comment:
     # Counted on roots only: visible replies anywhere below them.
     reply_total: int = 0
     idempotency_key: str | None = None
+    # What moderation made of the text as it stands; None when it was not scored
+    # (imported, written by staff, or posted with moderation off).
+    verdict: Verdict | None = None
 
     def attach_to(self, parent: Comment) -> None:
         """Place this comment under ``parent`` in its thread."""
@@ -134,6 +160,22 @@ class Comment:
         if self.state is CommentState.PUBLISHED:
             self.state = CommentState.FOLDED
 
+    def moderate(self, verdict: Verdict) -> None:
+        """Take moderation's verdict on the current text: publish, fold behind its notice,
+        hold for a moderator or reject. An earlier verdict's notice goes; the writer's own
+        (a spoiler) stays. A verdict to rephrase is the writer's to act on, never stored."""
+        if verdict.action is Action.REPHRASE:
+            raise ValueError("a comment to rephrase goes back to its writer, not into a thread")
+        self.verdict = verdict
+        self.notices = tuple(n for n in self.notices if n.kind not in MODERATION_NOTICE_KINDS)
+        self.state = CommentState.FOLDED if self.notices else CommentState.PUBLISHED
+        if verdict.action is Action.FOLD:
+            self.fold(Notice.moderation(verdict.notice))
+        elif verdict.action is Action.HOLD:
+            self.state = CommentState.PENDING
+        elif verdict.action is Action.REJECT:
+            self.state = CommentState.REJECTED
+
     def delete(self) -> None:
         """Become a tombstone: the thread keeps its shape, the words go."""
         self.state = CommentState.DELETED
@@ -145,3 +187,9 @@ class Comment:
         from datetime import timedelta
 
         return self.created_at + timedelta(seconds=window_seconds)
+
+
+def verdict_from_dict(data: dict) -> Verdict:
+    """A verdict as ``Verdict.to_dict`` wrote it (how stores keep it)."""
+    return Verdict(scores=dict(data["scores"]), spans=[Span(s["start"], s["end"], s["label"]) for s in data["spans"]],
+                   action=Action(data["action"]), reasons=list(data["reasons"]), model=data["model"])

@@ -1,17 +1,18 @@
 """Every error Parley raises on purpose, in one tree.
 
-    ParleyError                    code          HTTP
-    ├── InvalidInput(field)        invalid       422
-    │   └── TooLarge               too_large     413
-    ├── NotFound                   not_found     404
-    ├── Forbidden                  forbidden     403
-    ├── Conflict                   conflict      409
-    │   └── CommentsClosed         closed        409
-    ├── RateLimited(retry_after)   rate_limited  429
-    └── ImportFormatError(line)    (CLI only)
+    ParleyError                     code          HTTP
+    ├── InvalidInput(field)         invalid       422
+    │   ├── TooLarge                too_large     413
+    │   └── Rephrase(reasons,spans) rephrase      422
+    ├── NotFound                    not_found     404
+    ├── Forbidden                   forbidden     403
+    ├── Conflict                    conflict      409
+    │   └── CommentsClosed          closed        409
+    ├── RateLimited(retry_after)    rate_limited  429
+    └── ImportFormatError(line)     (CLI only)
 
-The web layer maps ``status`` and ``code`` onto ``{"error": {"code", "message", "field"?}}``;
-the CLI prints ``message`` and exits non-zero.
+The web layer maps ``status`` and ``code`` onto ``{"error": {"code", "message", "field"?}}``
+(``Rephrase`` adds ``reasons`` and ``spans``); the CLI prints ``message`` and exits non-zero.
 """
 
 from __future__ import annotations
@@ -41,6 +42,41 @@ class InvalidInput(ParleyError):
 class TooLarge(InvalidInput):
     code = "too_large"
     status = 413
+
+
+class Rephrase(InvalidInput):
+    """Moderation sends the comment back to its writer: nothing was written. ``spans``
+    mark the flagged words as ``{"start", "end", "label", "text"}``, with offsets in
+    characters of ``body``, the text as Parley read it (trimmed, NFC, newlines as \\n)."""
+
+    code = "rephrase"
+
+    def __init__(self, message: str, *, body: str, reasons: list[str], spans: list[dict]):
+        super().__init__(message, field="body")
+        self.body = body
+        self.reasons = reasons
+        self.spans = spans
+
+    def to_dict(self) -> dict:
+        answer = super().to_dict()
+        answer["error"].update(reasons=self.reasons, spans=self.spans)
+        return answer
+
+    def segments(self) -> list[tuple[str, str | None]]:
+        """The body cut into runs of text, each with the label that flagged it or None."""
+        runs: list[tuple[str, str | None]] = []
+        at = 0
+        for span in sorted(self.spans, key=lambda s: (s["start"], s["end"])):
+            start, end = max(span["start"], at), min(span["end"], len(self.body))
+            if start >= end:
+                continue
+            if start > at:
+                runs.append((self.body[at:start], None))
+            runs.append((self.body[start:end], span["label"]))
+            at = end
+        if at < len(self.body):
+            runs.append((self.body[at:], None))
+        return runs
 
 
 class NotFound(ParleyError):

@@ -1,7 +1,8 @@
 """The rules. Every way in (API, reader page, importer, CLI) posts through here.
 
 The store keeps data consistent; this layer decides what may be written: names and
-bodies, threading, closed stories, edit windows, rate limits and idempotent retries.
+bodies, threading, closed stories, edit windows, rate limits, idempotent retries, and
+what moderation's verdict does to a reader's comment (publish, fold, rephrase, hold, reject).
 """
 
 from __future__ import annotations
@@ -12,24 +13,35 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import orjson
 
-from parley.config import Config
+from parley.config import Config, check_thresholds
 from parley.domain import Author, AuthorKind, Comment, CommentState, Notice, Story, utcnow
-from parley.errors import CommentsClosed, Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from parley.errors import CommentsClosed, Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Rephrase
+from parley.moderation.base import Context
+from parley.moderation.policy import Action, PolicyError, Verdict
 from parley.ratelimit import RateLimiter
 from parley.render import render_body
 from parley.store import RootPage, Sort, Store, sort_key
 from parley.thread import MAX_NESTING, arrange
 
+if TYPE_CHECKING:
+    from parley.moderation.moderator import Moderator
+
 MAX_NAME_CHARS = 50
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]+$")
 _INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn"}  # control, format, private use, surrogates, unassigned
+# How many of an author's latest comments moderation reads as context (to see flooding).
+RECENT_BY_AUTHOR = 5
+REPHRASE_MESSAGE = ("Your comment was not posted: some of it may break the rules of this discussion. "
+                    "Please rephrase the marked words and send it again.")
 
 
 @dataclasses.dataclass
@@ -45,6 +57,7 @@ class NewComment:
     client_addr: str = ""
     idempotency_key: str | None = None
     staff: bool = False  # the caller has checked the poster is newsroom staff
+    rephrased: bool = False  # sent again after moderation asked the writer to rephrase
     # Importers carry the original time and notices; live posts leave them empty.
     created_at: datetime | None = None
     notices: tuple[Notice, ...] = ()
@@ -53,7 +66,7 @@ class NewComment:
 @dataclasses.dataclass
 class Posted:
     comment: Comment
-    edit_token: str
+    edit_token: str | None  # None for a rejected comment: only moderators see it
     created: bool  # False when an idempotent retry returned the first result
 
 
@@ -66,11 +79,20 @@ class ThreadPage:
 
 
 class CommentService:
-    def __init__(self, store: Store, config: Config, *, clock: Callable[[], datetime] = utcnow) -> None:
+    """``moderator`` scores what readers post and edit (``parley.moderation``); without one,
+    their comments are published unscored."""
+
+    def __init__(self, store: Store, config: Config, *, clock: Callable[[], datetime] = utcnow,
+                 moderator: Moderator | None = None) -> None:
         self.store = store
         self.config = config
         self.clock = clock
         self.rate_limiter = RateLimiter(config.rate_limit)
+        self.moderator = moderator
+        self.policy = config.site_policy()
+        # One comment scored at a time: it takes milliseconds, and the moderator is not
+        # documented as safe to share between threads (its second stage loads lazily).
+        self._scoring = threading.Lock()
         self._secret = (config.secret_key or store.set_meta_default("secret_key", secrets.token_hex(32))).encode()
 
     # --- stories -------------------------------------------------------------
@@ -130,11 +152,16 @@ class CommentService:
             wait = self.rate_limiter.check(f"addr:{new.client_addr}", author.identity_key)
             if wait is not None:
                 raise RateLimited(f"too many comments; try again in {wait} s", retry_after=wait)
-        # Rendered before the transaction: on SQLite the transaction holds the one
-        # writer lock, and Markdown and the sanitiser need none of it.
-        comment = self._compose(story, author, body, parent_id,
+        # Rendered and scored before the transaction: on SQLite the transaction holds
+        # the one writer lock, and Markdown, the sanitiser and the models need none of it.
+        parent = self._parent(story, parent_id)
+        comment = self._compose(story, author, body, parent,
                                 new if imported else dataclasses.replace(new, created_at=None, notices=()))
         comment.idempotency_key = key
+        if not imported and not new.staff:  # the newsroom's own words are not scored
+            verdict = self._assess(story, author, body, parent, second_attempt=new.rephrased)
+            if verdict is not None:
+                comment.moderate(verdict)
         try:
             with self.store.atomic():
                 comment.author = self.store.find_or_add_author(author)
@@ -145,24 +172,27 @@ class CommentService:
             if not earlier:
                 raise
             return self._replayed(earlier, name, body, parent_id)
-        return Posted(comment, self.edit_token(comment), created=True)
+        return Posted(comment, self._writers_token(comment), created=True)
 
     def _replayed(self, earlier: Comment, name: str, body: str, parent_id: int | None) -> Posted:
         """A retry gets the first result; a different comment under the same key gets
         a refusal, and never the first writer's edit token."""
         if (earlier.author.display_name, earlier.body_source, earlier.parent_id) != (name, body, parent_id):
             raise Conflict("this idempotency key was used for a different comment", field="idempotency_key")
-        return Posted(earlier, self.edit_token(earlier), created=False)
+        return Posted(earlier, self._writers_token(earlier), created=False)
 
-    def _compose(self, story: Story, author: Author, body: str, parent_id: int | None,
+    def _parent(self, story: Story, parent_id: int | None) -> Comment | None:
+        if parent_id is None:
+            return None
+        parent = self.store.get_comment(parent_id)
+        if parent is None or parent.story_id != story.id:
+            raise InvalidInput("parent_id is not a comment on this story", field="parent_id")
+        if not parent.state.visible:
+            raise InvalidInput("cannot reply to a comment that is not published", field="parent_id")
+        return parent
+
+    def _compose(self, story: Story, author: Author, body: str, parent: Comment | None,
                  new: NewComment) -> Comment:
-        parent = None
-        if parent_id is not None:
-            parent = self.store.get_comment(parent_id)
-            if parent is None or parent.story_id != story.id:
-                raise InvalidInput("parent_id is not a comment on this story", field="parent_id")
-            if not parent.state.visible:
-                raise InvalidInput("cannot reply to a comment that is not published", field="parent_id")
         comment = Comment(
             story_id=story.id,
             author=author,
@@ -178,33 +208,75 @@ class CommentService:
             comment.fold(Notice.of("spoiler"))
         return comment
 
+    # --- moderation ----------------------------------------------------------
+    def _assess(self, story: Story, author: Author, body: str, parent: Comment | None, *,
+                second_attempt: bool, editing: int | None = None) -> Verdict | None:
+        """Moderation's verdict on a reader's text, in its context; None with no moderator.
+        A verdict to rephrase goes straight back to the writer as ``Rephrase``."""
+        if self.moderator is None:
+            return None
+        recent = tuple(c.body_source for c in self.store.list_by_author(author.identity_key, RECENT_BY_AUTHOR + 1)
+                       if c.id != editing)[:RECENT_BY_AUTHOR]
+        context = Context(story_title=story.title, story_body=story.body,
+                          parent_text=parent.body_source if parent else None, author_recent_texts=recent)
+        policy = self.policy.overridden(story.moderation_thresholds)
+        with self._scoring:
+            verdict = self.moderator.assess_one(body, context, policy=policy, second_attempt=second_attempt)
+        if verdict.action is Action.REPHRASE:
+            spans = [s.to_dict() | {"text": body[s.start:s.end]} for s in verdict.spans]
+            raise Rephrase(REPHRASE_MESSAGE, body=body, reasons=list(verdict.reasons), spans=spans)
+        return verdict
+
+    def verdict_of(self, comment_id) -> Comment:
+        """Any comment in any state, with the verdict moderation gave it: for moderators."""
+        comment = self.store.get_comment(_int(comment_id, "comment_id"))
+        if comment is None:
+            raise NotFound("no such comment", field="comment_id")
+        return comment
+
     # --- the writer's own changes --------------------------------------------
     def edit_token(self, comment: Comment) -> str:
         """The guest's key to their comment. Derived, not stored: a retried post
         gets the same token, and a database leak gives away none."""
         return hmac.new(self._secret, f"edit:{comment.id}".encode(), hashlib.sha256).hexdigest()[:40]
 
-    def _owned(self, comment_id: int, token: str | None) -> Comment:
+    def _writers_token(self, comment: Comment) -> str | None:
+        """What the writer is handed: no key to a comment only moderators may see."""
+        return None if comment.state is CommentState.REJECTED else self.edit_token(comment)
+
+    def _owns(self, comment: Comment, token: str | None) -> bool:
+        return bool(token) and hmac.compare_digest(str(token).encode(), self.edit_token(comment).encode())
+
+    def _owned(self, comment_id: int, token: str | None, *, lock: bool = True) -> Comment:
         """The comment, locked for this transaction, if the token is its writer's."""
-        comment = self.store.get_comment(_int(comment_id, "comment_id"), for_update=True)
-        if comment is None or comment.state is CommentState.DELETED:
+        comment = self.store.get_comment(_int(comment_id, "comment_id"), for_update=lock)
+        if comment is None or comment.state in (CommentState.DELETED, CommentState.REJECTED):
             raise NotFound("no such comment", field="comment_id")
-        if not token or not hmac.compare_digest(token, self.edit_token(comment)):
+        if not self._owns(comment, token):
             raise Forbidden("the edit token does not match this comment", field="edit_token")
         if self.clock() > comment.editable_until(self.config.edit_window_seconds):
             raise Forbidden("the time to edit or delete this comment has passed", field="edit_token")
         return comment
 
-    def edit(self, comment_id: int, token: str | None, body: str) -> Comment:
+    def edit(self, comment_id: int, token: str | None, body: str, *, rephrased: bool = False) -> Comment:
+        """The writer's new text, scored again as a new comment would be."""
         body = clean_body(body, self.config.max_body_chars)
+        # Checked, rendered and scored before the transaction, which checks again.
+        current = self._owned(comment_id, token, lock=False)
+        parent = self.store.get_comment(current.parent_id) if current.parent_id else None
+        body_html = render_body(body, reply_to=(parent.id, parent.author.display_name) if parent else None)
+        verdict = None
+        if current.author.kind is not AuthorKind.STAFF and self.moderator is not None:
+            verdict = self._assess(self.store.get_story_by_id(current.story_id), current.author, body, parent,
+                                   second_attempt=rephrased, editing=current.id)
         with self.store.atomic():
             comment = self._owned(comment_id, token)
-            parent = self.store.get_comment(comment.parent_id) if comment.parent_id else None
-            comment.body_source = body
-            comment.body_html = render_body(
-                body, reply_to=(parent.id, parent.author.display_name) if parent else None)
+            was = comment.state
+            comment.body_source, comment.body_html = body, body_html
             comment.edited_at = self.clock()
-            return self.store.update_comment(comment, was=comment.state)
+            if verdict is not None:
+                comment.moderate(verdict)
+            return self.store.update_comment(comment, was=was)
 
     def delete(self, comment_id: int, token: str | None) -> Comment:
         with self.store.atomic():
@@ -213,9 +285,13 @@ class CommentService:
             comment.delete()
             return self.store.update_comment(comment, was=was)
 
-    def get_comment(self, comment_id: int) -> Comment:
+    def get_comment(self, comment_id: int, token: str | None = None) -> Comment:
+        """A comment readers can see (or its tombstone); a held one only with its writer's token."""
         comment = self.store.get_comment(_int(comment_id, "comment_id"))
-        if comment is None or not (comment.state.visible or comment.state is CommentState.DELETED):
+        if comment is None:
+            raise NotFound("no such comment", field="comment_id")
+        shown = comment.state.visible or comment.state is CommentState.DELETED
+        if not shown and not (comment.state is CommentState.PENDING and self._owns(comment, token)):
             raise NotFound("no such comment", field="comment_id")
         return comment
 
@@ -317,6 +393,18 @@ def _apply_story_fields(story: Story, fields: dict) -> None:
         if not isinstance(fields["comments_open"], bool):
             raise InvalidInput("comments_open must be true or false", field="comments_open")
         story.comments_open = fields["comments_open"]
+    if "moderation_thresholds" in fields:
+        story.moderation_thresholds = clean_thresholds(fields["moderation_thresholds"])
+
+
+def clean_thresholds(raw) -> dict[str, dict[str, float]] | None:
+    """A story's own moderation thresholds; null or {} for none (the site's apply)."""
+    if raw is None or raw == {}:
+        return None
+    try:
+        return check_thresholds(raw)
+    except PolicyError as exc:
+        raise InvalidInput(f"moderation_thresholds: {exc}", field="moderation_thresholds") from None
 
 
 def parse_time(raw, field: str) -> datetime:

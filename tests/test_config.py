@@ -30,3 +30,32 @@ def test_out_of_range_settings_stop_with_their_name():
         Config.from_env({"PARLEY_PAGE_SIZE": "0"})
     with pytest.raises(SystemExit, match="PARLEY_RATE_LIMIT"):
         Config.from_env({"PARLEY_RATE_LIMIT": "-1"})
+
+
+def test_moderation_is_on_with_the_default_thresholds_unless_set():
+    from parley.moderation.policy import DEFAULT_THRESHOLDS
+
+    config = Config.from_env({})
+    assert config.moderation == 1
+    assert config.site_policy().thresholds == DEFAULT_THRESHOLDS
+    assert Config.from_env({"PARLEY_MODERATION": "0"}).moderation == 0
+
+
+def test_site_thresholds_replace_the_defaults():
+    config = Config.from_env({"PARLEY_MODERATION_THRESHOLDS": '{"spam": {"hold": 0.7, "reject": 1}}'})
+    assert config.site_policy().thresholds == {"spam": {"hold": 0.7, "reject": 1.0}}
+    assert Config.from_env({"PARLEY_MODERATION_THRESHOLDS": "{}"}).site_policy().thresholds == {}
+
+
+def test_bad_moderation_settings_stop_with_their_name():
+    import pytest
+
+    for raw in ("not json", "[1]", '{"nope": {"fold": 0.5}}', '{"toxicity": {"fold": 2}}',
+                '{"toxicity": {"publish": 0.5}}', '{"toxicity": 0.5}', '{"toxicity": {"fold": true}}',
+                '{"toxicity": {"fold": "0.5"}}', '{"toxicity": {"fold": NaN}}'):
+        with pytest.raises(SystemExit, match="PARLEY_MODERATION_THRESHOLDS"):
+            Config.from_env({"PARLEY_MODERATION_THRESHOLDS": raw})
+    with pytest.raises(SystemExit, match="PARLEY_MODERATION_THRESHOLDS"):
+        Config.from_env({}, moderation_thresholds='{"spam": {"hold": 0}}')
+    with pytest.raises(SystemExit, match="PARLEY_MODERATION"):
+        Config.from_env({"PARLEY_MODERATION": "2"})

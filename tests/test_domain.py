@@ -1,4 +1,18 @@
-from parley.domain import TOMBSTONE_HTML, Author, AuthorKind, Comment, CommentState, Notice
+import pytest
+
+from parley.domain import (
+    MODERATION_NOTICE_KINDS,
+    NOTICE_TEXTS,
+    TOMBSTONE_HTML,
+    Author,
+    AuthorKind,
+    Comment,
+    CommentState,
+    Notice,
+    verdict_from_dict,
+)
+from parley.moderation import Action, Span, Verdict
+from parley.moderation.policy import FOLD_NOTICES
 
 
 def _comment(**kw):
@@ -45,3 +59,56 @@ def test_guests_are_one_author_per_name_and_email():
     assert Author("Bob").identity_key != Author("Bob", email="b@x.test").identity_key
     assert Author("Bob", kind=AuthorKind.STAFF).badge == "Staff"
     assert Author("Bob").badge == "Guest"
+
+
+# --- moderation's verdict --------------------------------------------------------
+def _verdict(action: Action, notice: str | None = None) -> Verdict:
+    return Verdict({"spam": 0.7, "toxicity": 0.1}, [Span(0, 2, "spam")], action, ["looks like spam"], "test-1", notice)
+
+
+def test_a_verdict_sets_state_and_notice():
+    assert _moderated(Action.PUBLISH).state is CommentState.PUBLISHED
+    folded = _moderated(Action.FOLD, FOLD_NOTICES["spam"])
+    assert folded.state is CommentState.FOLDED and folded.notices == (Notice("spam", FOLD_NOTICES["spam"]),)
+    assert _moderated(Action.FOLD, None).notices == (Notice.of("offensive"),)
+    assert _moderated(Action.HOLD).state is CommentState.PENDING
+    assert _moderated(Action.REJECT).state is CommentState.REJECTED
+    assert _moderated(Action.HOLD).verdict.action is Action.HOLD
+
+
+def _moderated(action: Action, notice: str | None = None) -> Comment:
+    c = _comment()
+    c.moderate(_verdict(action, notice))
+    return c
+
+
+def test_a_new_verdict_replaces_the_last_ones_notice_and_keeps_the_writers_own():
+    c = _comment()
+    c.fold(Notice.of("spoiler"))
+    c.moderate(_verdict(Action.FOLD, FOLD_NOTICES["off_topic"]))
+    assert [n.kind for n in c.notices] == ["spoiler", "off_topic"]
+    c.moderate(_verdict(Action.PUBLISH))
+    assert [n.kind for n in c.notices] == ["spoiler"] and c.state is CommentState.FOLDED
+    c.moderate(_verdict(Action.HOLD))
+    assert c.state is CommentState.PENDING
+    plain = _comment()
+    plain.moderate(_verdict(Action.FOLD, FOLD_NOTICES["spam"]))
+    plain.moderate(_verdict(Action.PUBLISH))
+    assert (plain.state, plain.notices) == (CommentState.PUBLISHED, ())
+
+
+def test_a_verdict_to_rephrase_is_never_kept():
+    with pytest.raises(ValueError):
+        _comment().moderate(_verdict(Action.REPHRASE))
+
+
+def test_moderation_notices_are_known_by_their_text():
+    assert sorted(MODERATION_NOTICE_KINDS) == ["off_topic", "offensive", "spam"]
+    for kind in MODERATION_NOTICE_KINDS:
+        assert Notice.moderation(NOTICE_TEXTS[kind]) == Notice(kind, NOTICE_TEXTS[kind])
+
+
+def test_a_verdict_survives_its_dict():
+    v = _verdict(Action.FOLD, FOLD_NOTICES["spam"])
+    again = verdict_from_dict(v.to_dict())
+    assert again.to_dict() == v.to_dict() and again.spans == [Span(0, 2, "spam")] and again.action is Action.FOLD

@@ -71,6 +71,9 @@ class Store(abc.ABC):
     def get_story(self, slug: str) -> Story | None: ...
 
     @abc.abstractmethod
+    def get_story_by_id(self, story_id: int) -> Story | None: ...
+
+    @abc.abstractmethod
     def update_story(self, story: Story) -> Story: ...
 
     @abc.abstractmethod
@@ -106,8 +109,13 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def update_comment(self, comment: Comment, was: CommentState) -> Comment:
-        """Save body, state, notices and edit time; ``was`` is the state before,
+        """Save body, state, notices, verdict and edit time; ``was`` is the state before,
         so that counts follow a change of visibility."""
+
+    @abc.abstractmethod
+    def list_by_author(self, identity_key: str, limit: int) -> list[Comment]:
+        """The latest comments, newest first and in any state but deleted, of the author
+        with this ``Author.identity_key``, on any story (moderation's context)."""
 
     @abc.abstractmethod
     def list_roots(self, page: RootPage) -> list[Comment]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 
-from parley.domain import Author, AuthorKind, Comment, CommentState, Notice, Story, utcnow
+from parley.domain import Author, AuthorKind, Comment, CommentState, Notice, Story, utcnow, verdict_from_dict
 from parley.errors import Conflict
 from parley.store.base import RootPage, Sort, Store, from_us, to_us
 
@@ -21,40 +21,50 @@ _VISIBLE = "('published', 'folded')"
 
 _COMMENT_COLUMNS = """
     c.id, c.story_id, c.parent_id, c.root_id, c.depth, c.body_source, c.body_html, c.state,
-    c.notices, c.created_at, c.edited_at, c.reply_total, c.idempotency_key,
+    c.notices, c.created_at, c.edited_at, c.reply_total, c.idempotency_key, c.verdict,
     a.id, a.kind, a.display_name, a.email
 """
 _COMMENT_SELECT = f"SELECT {_COMMENT_COLUMNS} FROM comments c JOIN authors a ON a.id = c.author_id"
 
 _STORY_COLUMNS = """id, slug, url, title, dateline, body, credit, published_at, comments_open,
-    comment_count, revision, created_at"""
+    comment_count, revision, created_at, moderation_thresholds"""
 
 
 def _comment(row) -> Comment:
     (cid, story_id, parent_id, root_id, depth, source, body_html, state, notices, created,
-     edited, reply_total, key, author_id, kind, name, email) = row
+     edited, reply_total, key, verdict, author_id, kind, name, email) = row
     return Comment(
         id=cid, story_id=story_id, parent_id=parent_id, root_id=root_id, depth=depth,
         body_source=source, body_html=body_html, state=CommentState(state),
         notices=tuple(Notice(n["kind"], n["text"]) for n in json.loads(notices)),
         created_at=from_us(created), edited_at=from_us(edited) if edited is not None else None,
         reply_total=reply_total, idempotency_key=key,
+        verdict=verdict_from_dict(json.loads(verdict)) if verdict is not None else None,
         author=Author(id=author_id, kind=AuthorKind(kind), display_name=name, email=email),
     )
 
 
 def _story(row) -> Story:
-    (sid, slug, url, title, dateline, body, credit, published, is_open, count, revision, created) = row
+    (sid, slug, url, title, dateline, body, credit, published, is_open, count, revision, created,
+     thresholds) = row
     return Story(
         id=sid, slug=slug, url=url, title=title, dateline=dateline, body=body, credit=credit,
         published_at=from_us(published) if published is not None else None,
         comments_open=bool(is_open), comment_count=count, revision=revision,
-        created_at=from_us(created),
+        created_at=from_us(created), moderation_thresholds=json.loads(thresholds) if thresholds else None,
     )
 
 
 def _notices_json(comment: Comment) -> str:
     return json.dumps([n.to_dict() for n in comment.notices], ensure_ascii=False)
+
+
+def _verdict_json(comment: Comment) -> str | None:
+    return json.dumps(comment.verdict.to_dict(), ensure_ascii=False) if comment.verdict is not None else None
+
+
+def _thresholds_json(story: Story) -> str | None:
+    return json.dumps(story.moderation_thresholds) if story.moderation_thresholds else None
 
 
 class SQLStore(Store):
@@ -169,10 +179,11 @@ class SQLStore(Store):
             with self._tx() as conn:
                 row = conn.execute(self._sql(
                     "INSERT INTO stories (slug, url, title, dateline, body, credit, published_at,"
-                    " comments_open, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+                    " comments_open, created_at, moderation_thresholds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " RETURNING id"),
                     (story.slug, story.url, story.title, story.dateline, story.body, story.credit,
                      to_us(story.published_at) if story.published_at else None,
-                     story.comments_open, to_us(story.created_at))).fetchone()
+                     story.comments_open, to_us(story.created_at), _thresholds_json(story))).fetchone()
         except self.integrity_errors:
             raise Conflict(f"a story with slug {story.slug!r} exists", field="slug") from None
         story.id = row[0]
@@ -182,15 +193,19 @@ class SQLStore(Store):
         row = self._one(f"SELECT {_STORY_COLUMNS} FROM stories WHERE slug = ?", (slug,))
         return _story(row) if row else None
 
+    def get_story_by_id(self, story_id: int) -> Story | None:
+        row = self._one(f"SELECT {_STORY_COLUMNS} FROM stories WHERE id = ?", (story_id,))
+        return _story(row) if row else None
+
     def update_story(self, story: Story) -> Story:
         with self._tx() as conn:
             row = conn.execute(self._sql(
                 "UPDATE stories SET url = ?, title = ?, dateline = ?, body = ?, credit = ?,"
-                " published_at = ?, comments_open = ?, revision = revision + 1 WHERE id = ?"
-                " RETURNING revision"),
+                " published_at = ?, comments_open = ?, moderation_thresholds = ?, revision = revision + 1"
+                " WHERE id = ? RETURNING revision"),
                 (story.url, story.title, story.dateline, story.body, story.credit,
                  to_us(story.published_at) if story.published_at else None,
-                 story.comments_open, story.id)).fetchone()
+                 story.comments_open, _thresholds_json(story), story.id)).fetchone()
         story.revision = row[0]
         return story
 
@@ -225,13 +240,13 @@ class SQLStore(Store):
             with self._tx() as conn:
                 (comment.id,) = conn.execute(self._sql(
                     "INSERT INTO comments (story_id, parent_id, root_id, depth, author_id, body_source,"
-                    " body_html, state, notices, created_at, edited_at, idempotency_key)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+                    " body_html, state, notices, created_at, edited_at, idempotency_key, verdict)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
                     (comment.story_id, comment.parent_id, comment.root_id, comment.depth,
                      comment.author.id, comment.body_source, comment.body_html, comment.state.value,
                      _notices_json(comment), to_us(comment.created_at),
                      to_us(comment.edited_at) if comment.edited_at else None,
-                     comment.idempotency_key)).fetchone()
+                     comment.idempotency_key, _verdict_json(comment))).fetchone()
                 self._count(conn, comment, int(comment.state.visible))
         except self.integrity_errors:
             # The one constraint a valid comment can break: its idempotency key is taken.
@@ -261,12 +276,21 @@ class SQLStore(Store):
     def update_comment(self, comment: Comment, was: CommentState) -> Comment:
         with self._tx() as conn:
             conn.execute(self._sql(
-                "UPDATE comments SET body_source = ?, body_html = ?, state = ?, notices = ?, edited_at = ?"
-                " WHERE id = ?"),
+                "UPDATE comments SET body_source = ?, body_html = ?, state = ?, notices = ?, edited_at = ?,"
+                " verdict = ? WHERE id = ?"),
                 (comment.body_source, comment.body_html, comment.state.value, _notices_json(comment),
-                 to_us(comment.edited_at) if comment.edited_at else None, comment.id))
+                 to_us(comment.edited_at) if comment.edited_at else None, _verdict_json(comment), comment.id))
             self._count(conn, comment, int(comment.state.visible) - int(was.visible))
         return comment
+
+    def list_by_author(self, identity_key: str, limit: int) -> list[Comment]:
+        return [_comment(r) for r in self._all(*self.by_author_query(identity_key, limit))]
+
+    def by_author_query(self, identity_key: str, limit: int) -> tuple[str, list]:
+        """An author's latest comments: the author by its unique key, then their comments
+        newest first from ``comments_by_author``."""
+        return (f"{_COMMENT_SELECT} WHERE a.identity_key = ? AND c.state <> 'deleted'"
+                " ORDER BY c.created_at DESC LIMIT ?", [identity_key, limit])
 
     def list_roots(self, page: RootPage) -> list[Comment]:
         return [_comment(r) for r in self._all(*self.roots_query(page))]

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from parley.domain import Comment, CommentState, Story
+from parley.domain import WRITER_MESSAGES, Comment, CommentState, Story
 from parley.errors import InvalidInput
 from parley.service import NewComment
 from parley.web.cache import cached_thread
@@ -35,12 +35,27 @@ def comment_json(comment: Comment) -> dict:
     }
 
 
-def story_json(story: Story) -> dict:
-    return {
+def writers_comment_json(comment: Comment, edit_token: str | None = None) -> dict:
+    """One comment, as its writer is answered: with its Markdown (for the edit box), the
+    edit token when one is given and, when readers cannot see it, what the writer is told."""
+    answer = comment_json(comment) | {"body_source": comment.body_source}
+    if edit_token:
+        answer["edit_token"] = edit_token
+    if comment.state in WRITER_MESSAGES:
+        answer["message"] = WRITER_MESSAGES[comment.state]
+    return answer
+
+
+def story_json(story: Story, *, managing: bool = False) -> dict:
+    """A story; its moderation thresholds only in answers to story management."""
+    answer = {
         "slug": story.slug, "title": story.title, "url": story.url, "dateline": story.dateline,
         "body": story.body, "credit": story.credit, "published_at": iso(story.published_at),
         "comments_open": story.comments_open, "comment_count": story.comment_count,
     }
+    if managing:
+        answer["moderation_thresholds"] = story.moderation_thresholds
+    return answer
 
 
 def _services(request: Request):
@@ -52,7 +67,7 @@ async def create_story(request: Request) -> Response:
     require_admin(request, config.admin_token)
     fields = await read_json(request)
     story = await run_in_threadpool(service.create_story, fields)
-    return JSONResponse(story_json(story), status_code=201,
+    return JSONResponse(story_json(story, managing=True), status_code=201,
                         headers={"Location": f"/api/v1/stories/{story.slug}"})
 
 
@@ -67,7 +82,7 @@ async def update_story(request: Request) -> Response:
     require_admin(request, config.admin_token)
     fields = await read_json(request)
     story = await run_in_threadpool(service.update_story, request.path_params["slug"], fields)
-    return JSONResponse(story_json(story))
+    return JSONResponse(story_json(story, managing=True))
 
 
 def _set_open(is_open: bool):
@@ -76,7 +91,7 @@ def _set_open(is_open: bool):
         require_admin(request, config.admin_token)
         story = await run_in_threadpool(service.update_story, request.path_params["slug"],
                                         {"comments_open": is_open})
-        return JSONResponse(story_json(story))
+        return JSONResponse(story_json(story, managing=True))
     return handler
 
 
@@ -112,10 +127,7 @@ def _limit(raw: str | None) -> int | None:
 async def post_comment(request: Request) -> Response:
     service, _ = _services(request)
     data = await read_json(request)
-    spoiler, staff = data.get("spoiler", False), data.get("staff", False)
-    for name, value in (("spoiler", spoiler), ("staff", staff)):
-        if not isinstance(value, bool):
-            raise InvalidInput(f"{name} must be true or false", field=name)
+    spoiler, staff, rephrased = _flags(data, "spoiler", "staff", "rephrased")
     if staff:
         require_admin(request, request.app.state.config.admin_token)
     new = NewComment(
@@ -128,18 +140,29 @@ async def post_comment(request: Request) -> Response:
         client_addr=client_addr(request),
         idempotency_key=request.headers.get("idempotency-key") or data.get("idempotency_key"),
         staff=staff,
+        rephrased=rephrased,
     )
     posted = await run_in_threadpool(service.post, new)
-    body = comment_json(posted.comment) | {"edit_token": posted.edit_token}
+    body = writers_comment_json(posted.comment, posted.edit_token)
     return JSONResponse(body, status_code=201 if posted.created else 200,
                         headers={"Location": f"/api/v1/comments/{posted.comment.id}"})
 
 
+def _flags(data: dict, *names: str) -> list[bool]:
+    """Optional true/false fields, false when absent."""
+    values = [data.get(name, False) for name in names]
+    for name, value in zip(names, values, strict=True):
+        if not isinstance(value, bool):
+            raise InvalidInput(f"{name} must be true or false", field=name)
+    return values
+
+
 async def get_comment(request: Request) -> Response:
     service, _ = _services(request)
-    comment = await run_in_threadpool(service.get_comment, request.path_params["comment_id"])
-    # One comment at a time carries its Markdown source too, for the writer's edit box.
-    return JSONResponse(comment_json(comment) | {"body_source": comment.body_source})
+    # A held comment is shown to its writer, who sends the edit token.
+    comment = await run_in_threadpool(service.get_comment, request.path_params["comment_id"],
+                                      request.headers.get("x-edit-token"))
+    return JSONResponse(writers_comment_json(comment))
 
 
 def _edit_token(request: Request, data: dict) -> str | None:
@@ -149,9 +172,10 @@ def _edit_token(request: Request, data: dict) -> str | None:
 async def edit_comment(request: Request) -> Response:
     service, _ = _services(request)
     data = await read_json(request)
+    (rephrased,) = _flags(data, "rephrased")
     comment = await run_in_threadpool(service.edit, request.path_params["comment_id"],
-                                      _edit_token(request, data), data.get("body"))
-    return JSONResponse(comment_json(comment) | {"body_source": comment.body_source})
+                                      _edit_token(request, data), data.get("body"), rephrased=rephrased)
+    return JSONResponse(writers_comment_json(comment))
 
 
 async def delete_comment(request: Request) -> Response:

@@ -15,10 +15,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from parley.config import Config
+from parley.domain import WRITER_MESSAGES
 from parley.errors import ParleyError
 from parley.service import CommentService
 from parley.store import Store, open_store
-from parley.web import api, pages
+from parley.web import admin, api, pages, perspective
 from parley.web.cache import RenderCache
 from parley.web.format import absolute_time, iso, plural, relative_time
 from parley.web.responses import JSONResponse, error_response, wants_json
@@ -31,7 +32,8 @@ def _templates() -> Environment:
     env = Environment(loader=PackageLoader("parley.web", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(iso=iso, absolute_time=absolute_time, relative_time=relative_time, plural=plural)
+    env.globals.update(iso=iso, absolute_time=absolute_time, relative_time=relative_time, plural=plural,
+                       writer_messages=WRITER_MESSAGES)
     return env
 
 
@@ -76,17 +78,34 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     store = store or open_store(config.database_url)
     static = resources.files("parley.web") / "static"
     app = Starlette(
-        routes=[*api.routes, *pages.routes, Route("/healthz", _healthz),
+        routes=[*api.routes, *admin.routes, *perspective.routes, *pages.routes, Route("/healthz", _healthz),
                 Mount("/static", StaticFiles(directory=str(static)), name="static")],
         exception_handlers={ParleyError: _parley_error, HTTPException: _http_error, Exception: _unexpected},
         middleware=[Middleware(SecurityHeaders)],
     )
     app.state.config = config
     app.state.store = store
-    app.state.service = CommentService(store, config)
+    app.state.service = CommentService(store, config, moderator=_moderator(config))
     app.state.templates = _templates()
     app.state.render_cache = RenderCache()
     return app
+
+
+def _moderator(config: Config):
+    """The shipped models, loaded once per process, when PARLEY_MODERATION is on."""
+    if not config.moderation:
+        return None
+    from parley.moderation.moderator import ModelsMissing, shipped
+
+    try:
+        moderator = shipped()
+    except ModelsMissing as exc:
+        raise SystemExit(f"PARLEY_MODERATION=1 but {exc}; or set PARLEY_MODERATION=0 to publish unscored") from None
+    if moderator.second is not None:
+        # The second stage loads on first use, and two requests racing that load could
+        # catch it half done: load it now, before any request.
+        moderator.second.probabilities(["Parley is starting."])
+    return moderator
 
 
 def app_from_env() -> Starlette:

@@ -37,7 +37,24 @@ OPENAPI: dict = {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                 "type": "object", "required": ["code", "message"],
                 "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                               "field": {"type": "string"}}}}},
+                               "field": {"type": "string"},
+                               "reasons": {"type": "array", "items": {"type": "string"},
+                                           "description": "With code rephrase: why moderation sent the comment back."},
+                               "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"},
+                                         "description": "With code rephrase: the flagged words."}}}}},
+            "Span": {"type": "object", "required": ["start", "end", "label"], "properties": {
+                "start": {"type": "integer", "description": "Offset in characters (code points) of the comment's text as Parley read it (body_source: trimmed, NFC, newlines as \\n)."},
+                "end": {"type": "integer", "description": "Exclusive."},
+                "label": {"type": "string", "enum": ["toxicity", "severe_toxicity", "insult", "profanity", "threat", "identity_attack", "spam", "off_topic"]},
+                "text": {"type": "string", "description": "The flagged words; in a rephrase answer only."}}},
+            "Thresholds": {"type": ["object", "null"], "description": "{label: {action: threshold}}; action is fold, rephrase, hold or reject, a threshold within (0, 1].",
+                           "additionalProperties": {"type": "object", "additionalProperties": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}}},
+            "Verdict": {"type": "object", "required": ["scores", "spans", "action", "reasons", "model"], "properties": {
+                "scores": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
+                "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
+                "action": {"type": "string", "enum": ["publish", "fold", "rephrase", "hold", "reject"]},
+                "reasons": {"type": "array", "items": {"type": "string"}},
+                "model": {"type": "string"}}},
             "Notice": {"type": "object", "required": ["kind", "text"],
                        "properties": {"kind": {"type": "string"}, "text": {"type": "string"}}},
             "Comment": {"type": "object",
@@ -54,8 +71,13 @@ OPENAPI: dict = {
                             "body_html": {"type": "string", "description": "Sanitised at write time."},
                             "state": {"type": "string", "enum": ["published", "folded", "pending", "rejected", "deleted"]},
                             "notices": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}},
-                            "edit_token": {"type": "string", "description": "Only in the answer to a post."},
-                            "body_source": {"type": "string", "description": "The Markdown as written; only when one comment is asked for or edited."}}},
+                            "edit_token": {"type": "string", "description": "Only in the answer to a post; never for a rejected comment."},
+                            "body_source": {"type": "string", "description": "The Markdown as written; only when one comment is posted, asked for or edited."},
+                            "message": {"type": "string", "description": "For the writer of a pending or rejected comment: what happened to it."}}},
+            "ModeratedComment": {"allOf": [{"$ref": "#/components/schemas/Comment"}, {
+                "type": "object", "required": ["body_source", "verdict"], "properties": {
+                    "verdict": {"oneOf": [{"$ref": "#/components/schemas/Verdict"}, {"type": "null"}],
+                                "description": "null when the comment was never scored (imported, staff, moderation off)."}}}]},
             "NewComment": {"type": "object", "required": ["author_name", "body"], "properties": {
                 "author_name": {"type": "string", "minLength": 1, "maxLength": 50},
                 "body": {"type": "string", "minLength": 1, "maxLength": 5000},
@@ -63,16 +85,20 @@ OPENAPI: dict = {
                 "spoiler": {"type": "boolean"},
                 "staff": {"type": "boolean", "description": "Post with the Staff badge; needs the admin token."},
                 "email": {"type": ["string", "null"]},
-                "idempotency_key": {"type": "string", "maxLength": 200}}},
+                "idempotency_key": {"type": "string", "maxLength": 200},
+                "rephrased": {"type": "boolean", "description": "Sent again after a rephrase answer: still over the line, it is held for a moderator instead."}}},
             "Story": {"type": "object", "required": ["slug", "title"], "properties": {
                 "slug": {"type": "string"}, "title": {"type": "string"}, "url": {"type": "string"},
                 "dateline": {"type": "string"}, "body": {"type": "string"}, "credit": {"type": "string"},
                 "published_at": {"type": ["string", "null"], "format": "date-time"},
-                "comments_open": {"type": "boolean"}, "comment_count": {"type": "integer"}}},
+                "comments_open": {"type": "boolean"}, "comment_count": {"type": "integer"},
+                "moderation_thresholds": {"$ref": "#/components/schemas/Thresholds",
+                                          "description": "Laid over the site's; in story-management answers only."}}},
             "StoryChanges": {"type": "object", "properties": {
                 "title": {"type": "string"}, "url": {"type": "string"}, "dateline": {"type": "string"},
                 "body": {"type": "string"}, "credit": {"type": "string"},
-                "published_at": {"type": "string", "format": "date-time"}, "comments_open": {"type": "boolean"}}},
+                "published_at": {"type": "string", "format": "date-time"}, "comments_open": {"type": "boolean"},
+                "moderation_thresholds": {"$ref": "#/components/schemas/Thresholds"}}},
             "CommentPage": {"type": "object", "required": ["comments", "next_cursor"], "properties": {
                 "comments": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"},
                              "description": "Flat, each parent before its children."},
@@ -108,6 +134,10 @@ OPENAPI: dict = {
                                     "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
                     "responses": {"200": _json({"$ref": "#/components/schemas/CommentPage"}), **_errors(404, 422)}},
             "post": {"summary": "Post a comment or a reply",
+                     "description": "Moderation scores it first. 201 with state published, folded (behind a notice), pending "
+                                    "(held for a moderator; its writer sees it with the edit token) or rejected (no edit token). "
+                                    "422 with code rephrase, reasons and spans: nothing was posted; send it again rephrased, "
+                                    "with \"rephrased\": true.",
                      "parameters": [_SLUG, {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"},
                                             "description": "A retried post with the same key returns the first comment (200)."}],
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewComment"}}}},
@@ -115,15 +145,22 @@ OPENAPI: dict = {
                                    "200": _json({"$ref": "#/components/schemas/Comment"}, "Already posted with this Idempotency-Key"),
                                    **_errors(404, 409, 413, 422, 429)}}},
         "/api/v1/comments/{comment_id}": {
-            "get": {"summary": "A comment", "parameters": [_COMMENT_ID],
+            "get": {"summary": "A comment", "parameters": [_COMMENT_ID, {**_EDIT_TOKEN, "required": False,
+                                                                       "description": "A pending comment is shown to its writer, who sends this."}],
                     "responses": {"200": _json({"$ref": "#/components/schemas/Comment"}), **_errors(404)}},
-            "patch": {"summary": "Edit your comment within the edit window", "parameters": [_COMMENT_ID, {**_EDIT_TOKEN, "required": False}],
+            "patch": {"summary": "Edit your comment within the edit window (scored again, as a new comment is)",
+                      "parameters": [_COMMENT_ID, {**_EDIT_TOKEN, "required": False}],
                       "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                          "type": "object", "required": ["body"], "properties": {"body": {"type": "string"}, "edit_token": {"type": "string"}}}}}},
+                          "type": "object", "required": ["body"], "properties": {"body": {"type": "string"}, "edit_token": {"type": "string"},
+                                                                                 "rephrased": {"type": "boolean"}}}}}},
                       "responses": {"200": _json({"$ref": "#/components/schemas/Comment"}), **_errors(403, 404, 422)}},
             "delete": {"summary": "Delete your comment within the edit window (a tombstone stays if it has replies)",
                        "parameters": [_COMMENT_ID, _EDIT_TOKEN],
                        "responses": {"204": {"description": "Deleted"}, **_errors(403, 404)}}},
+        "/api/v1/admin/comments/{comment_id}/verdict": {"get": {
+            "summary": "Any comment, held and rejected ones too, with moderation's verdict", "security": _ADMIN,
+            "parameters": [_COMMENT_ID],
+            "responses": {"200": _json({"$ref": "#/components/schemas/ModeratedComment"}), **_errors(403, 404)}}},
         "/api/v1/counts": {"get": {
             "summary": "Comment counts for many stories at once",
             "parameters": [{"name": "slug", "in": "query", "required": True, "style": "form", "explode": True,
@@ -134,3 +171,55 @@ OPENAPI: dict = {
         "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
     },
 }
+
+# Perspective's AnalyzeComment (parley/web/perspective.py, docs/api.md): Google's request,
+# answer and error shapes rather than Parley's, so Perspective clients work unchanged.
+_SCORE = {"type": "object", "required": ["value", "type"], "properties": {
+    "value": {"type": "number", "minimum": 0, "maximum": 1}, "type": {"const": "PROBABILITY"}}}
+_TEXT_ENTRY = {"type": "object", "properties": {"text": {"type": "string"},
+                                                "type": {"type": "string", "enum": ["PLAIN_TEXT"]}}}
+OPENAPI["components"]["securitySchemes"]["perspectiveKey"] = {
+    "type": "apiKey", "in": "query", "name": "key",
+    "description": "PARLEY_ADMIN_TOKEN as Perspective's API key; without one set, loopback only and any key."}
+OPENAPI["components"]["schemas"].update({
+    "AnalyzeCommentRequest": {"type": "object", "required": ["comment", "requestedAttributes"], "properties": {
+        "comment": {**_TEXT_ENTRY, "required": ["text"], "description": "At most 20 KiB of UTF-8."},
+        "context": {"type": "object", "description": "Read by OFF_TOPIC only; entries or articleAndParentComment, not both.",
+                    "properties": {"entries": {"type": "array", "items": _TEXT_ENTRY},
+                                   "articleAndParentComment": {"type": "object", "properties": {
+                                       "article": _TEXT_ENTRY, "parentComment": _TEXT_ENTRY}}}},
+        "requestedAttributes": {"type": "object", "minProperties": 1,
+                                "propertyNames": {"enum": ["TOXICITY", "SEVERE_TOXICITY", "INSULT", "PROFANITY", "THREAT",
+                                                           "IDENTITY_ATTACK", "SPAM", "OFF_TOPIC"]},
+                                "additionalProperties": {"type": "object", "properties": {
+                                    "scoreType": {"type": "string", "enum": ["PROBABILITY", "SCORE_TYPE_UNSPECIFIED"]},
+                                    "scoreThreshold": {"type": "number", "minimum": 0, "maximum": 1}}}},
+        "spanAnnotations": {"type": "boolean", "description": "Score each sentence; otherwise one span covers the text."},
+        "languages": {"type": "array", "items": {"type": "string", "pattern": "^[eE][nN]([-_].*)?$"}},
+        "doNotStore": {"type": "boolean", "description": "Accepted; Parley never stores what it analyzes."},
+        "clientToken": {"type": "string"}, "sessionId": {"type": "string"}, "communityId": {"type": "string"}}},
+    "AnalyzeCommentResponse": {"type": "object", "required": ["attributeScores", "languages", "detectedLanguages"], "properties": {
+        "attributeScores": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+            "summaryScore": _SCORE,
+            "spanScores": {"type": "array", "items": {"type": "object", "required": ["begin", "end", "score"], "properties": {
+                "begin": {"type": "integer", "description": "UTF-16 code units"}, "end": {"type": "integer"},
+                "score": _SCORE}}}}}},
+        "languages": {"type": "array", "items": {"type": "string"}},
+        "detectedLanguages": {"type": "array", "items": {"const": "en"}},
+        "clientToken": {"type": "string"}}},
+    "GoogleError": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "status"], "properties": {
+            "code": {"type": "integer"}, "message": {"type": "string", "description": "Ends with the field at fault."},
+            "status": {"type": "string", "enum": ["INVALID_ARGUMENT", "PERMISSION_DENIED", "INTERNAL", "UNAVAILABLE"]},
+            "details": {"type": "array", "items": {"type": "object"}}}}}},
+})
+_GOOGLE_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/GoogleError"}}}}
+OPENAPI["paths"]["/v1alpha1/comments:analyze"] = {"post": {
+    "summary": "Score a comment, answering as Google's Perspective API (AnalyzeComment)",
+    "security": [{"perspectiveKey": []}, {"adminToken": []}],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AnalyzeCommentRequest"}}}},
+    "responses": {"200": _json({"$ref": "#/components/schemas/AnalyzeCommentResponse"}),
+                  "400": {"description": "Bad request; the message and a google.rpc.BadRequest detail name the field", **_GOOGLE_ERROR},
+                  "403": {"description": "Wrong or missing key, or a browser request from another site", **_GOOGLE_ERROR},
+                  "413": {"description": "Request body over 256 KiB", **_GOOGLE_ERROR},
+                  "503": {"description": "No moderation models installed", **_GOOGLE_ERROR}}}}

@@ -20,13 +20,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from parley.domain import Story
-from parley.errors import InvalidInput, ParleyError
+from parley.domain import WRITER_MESSAGES, CommentState, Story
+from parley.errors import InvalidInput, ParleyError, Rephrase
 from parley.service import NewComment, ThreadPage
 from parley.store import Sort
 from parley.thread import Node, nest
 from parley.web.cache import Rendered, cached_thread
-from parley.web.responses import cached_response, error_response, wants_json
+from parley.web.responses import JSONResponse, cached_response, error_response, wants_json
 from parley.web.security import CSRF_FIELD, check_csrf, client_addr, csrf_token, set_csrf_cookie
 
 SORTS = [(Sort.OLDEST.value, "Oldest"), (Sort.NEWEST.value, "Newest"), (Sort.REPLIES.value, "Most replies")]
@@ -96,9 +96,11 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
         if reply_to is not None and (reply_to.story_id != story.id or not reply_to.state.visible):
             reply_to = None
     token, new_token = csrf_token(request)
+    # After a plain POST whose comment readers cannot see (held or rejected): what its writer is told.
+    form_status = None if form_error else _writer_message(q.get("posted"))
     html = state.templates.get_template("story.html").render(
         story=story, sort=q.get("sort", Sort.OLDEST.value), sorts=SORTS, thread_html=Markup(_THREAD_SLOT),
-        csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error,
+        csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error, form_status=form_status,
         idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
         edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")))
     # The form, which echoes what a reader typed, comes before the thread in the page;
@@ -112,6 +114,13 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
     if new_token:
         set_csrf_cookie(response, token, bool(state.config.secure_cookies))
     return response
+
+
+def _writer_message(posted: str | None) -> str | None:
+    try:
+        return WRITER_MESSAGES.get(CommentState(posted))
+    except ValueError:
+        return None
 
 
 async def thread_fragment(request: Request) -> Response:
@@ -142,9 +151,13 @@ async def post_comment(request: Request) -> Response:
             email=form.get("email") or None,
             client_addr=client_addr(request),
             idempotency_key=form.get("idempotency_key") or None,
+            rephrased=form.get("rephrased") in ("1", "on", "true"),
         ))
     except ParleyError as exc:
         if wants_json(request):
+            if isinstance(exc, Rephrase):  # the script shows the marked words as the page would
+                box = state.templates.get_template("_rephrase.html").module.rephrase(exc)
+                return JSONResponse(exc.to_dict() | {"html": str(box)}, status_code=exc.status)
             return error_response(exc)
         if exc.status == 404:
             raise
@@ -153,13 +166,21 @@ async def post_comment(request: Request) -> Response:
         return await story_page(request, form=form, form_error=exc)
 
     comment = posted.comment
+    message = WRITER_MESSAGES.get(comment.state)
     if wants_json(request):
-        anchor_id, replying_to = await run_in_threadpool(state.service.place_in_page, comment)
-        macro = state.templates.get_template("_comment.html").module.comment
-        html = str(macro(Node(comment, [], replying_to), datetime.now(timezone.utc)))
-        return Response(orjson.dumps({"id": comment.id, "parent_id": comment.parent_id, "anchor_id": anchor_id,
-                                      "html": html, "edit_token": posted.edit_token}),
-                        status_code=201 if posted.created else 200, media_type="application/json")
+        answer = {"id": comment.id, "parent_id": comment.parent_id, "state": comment.state.value}
+        if comment.state is not CommentState.REJECTED:  # a held comment is shown to its writer only
+            anchor_id, replying_to = await run_in_threadpool(state.service.place_in_page, comment)
+            macro = state.templates.get_template("_comment.html").module.comment
+            html = str(macro(Node(comment, [], replying_to), datetime.now(timezone.utc)))
+            answer |= {"anchor_id": anchor_id, "html": html, "edit_token": posted.edit_token}
+        if message:
+            answer["message"] = message
+        return Response(orjson.dumps(answer), status_code=201 if posted.created else 200,
+                        media_type="application/json")
+    if message:
+        return RedirectResponse(f"/stories/{slug}?{urlencode({'posted': comment.state.value})}#comment-form",
+                                status_code=303)
     root = comment.root_id or comment.id
     return RedirectResponse(f"/stories/{slug}?thread={root}#c{comment.id}", status_code=303)
 

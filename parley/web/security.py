@@ -42,18 +42,19 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise Forbidden("the form has expired; reload the page and send it again", field=CSRF_FIELD)
 
 
-def require_admin(request: Request, admin_token: str) -> None:
-    """Story management needs the admin token; with none configured, only loopback.
-    Either way a browser request from another site is refused: a page elsewhere must
-    not steer a newsroom's browser into managing stories."""
+def require_admin(request: Request, admin_token: str, *, what: str = "story management") -> None:
+    """Story management and moderation need the admin token; with none configured, only
+    loopback. Either way a browser request from another site is refused: a page elsewhere
+    must not steer a newsroom's browser into managing stories. ``what`` names the task in
+    the refusal."""
     origin = request.headers.get("origin")
     if (request.headers.get("sec-fetch-site") in ("cross-site", "same-site")
             or (origin and urlsplit(origin).netloc != request.headers.get("host", ""))):
-        raise Forbidden("story management does not take requests from other sites", field="origin")
+        raise Forbidden(f"{what} does not take requests from other sites", field="origin")
     if admin_token:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), admin_token.encode()):
-            raise Forbidden("story management needs Authorization: Bearer <PARLEY_ADMIN_TOKEN>",
+            raise Forbidden(f"{what} needs Authorization: Bearer <PARLEY_ADMIN_TOKEN>",
                             field="authorization")
         return
     try:
@@ -61,7 +62,7 @@ def require_admin(request: Request, admin_token: str) -> None:
             return
     except ValueError:
         pass
-    raise Forbidden("story management is open to loopback only until PARLEY_ADMIN_TOKEN is set",
+    raise Forbidden(f"{what} is open to loopback only until PARLEY_ADMIN_TOKEN is set",
                     field="authorization")
 
 

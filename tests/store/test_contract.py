@@ -8,6 +8,7 @@ import pytest
 
 from parley.domain import Author, Comment, CommentState, Notice, Story, utcnow
 from parley.errors import Conflict
+from parley.moderation import Action, Span, Verdict
 from parley.store import RootPage, Sort, sort_key
 
 
@@ -25,7 +26,7 @@ def _comment(store, story, *, parent=None, name="Ann", at=None, state=CommentSta
 
 
 def test_migrate_is_versioned_and_idempotent(store):
-    assert store.schema_version() >= 1
+    assert store.schema_version() >= 2
     assert store.migrate() == []
 
 
@@ -193,3 +194,58 @@ def test_sqlite_reader_connections_do_not_pile_up_as_threads_come_and_go(sqlite_
             t.join()
     # 100 threads read; only the pool's few connections (and their WAL files) stay open.
     assert psutil.Process().num_fds() - fds_before <= 3 * sqlite_store.MAX_IDLE_READERS
+
+
+# --- moderation ----------------------------------------------------------------
+def _verdict(action=Action.FOLD) -> Verdict:
+    return Verdict({"toxicity": 0.12, "spam": 0.6988}, [Span(43, 53, "spam")], action,
+                   ["looks like spam (spam 0.70 ≥ 0.50)"], "parley-test")
+
+
+def test_a_comments_verdict_is_saved_with_it_and_with_its_changes(store):
+    story = _story(store)
+    author = store.find_or_add_author(Author(display_name="Ann"))
+    c = Comment(story_id=story.id, author=author, body_source="x", body_html="<p>x</p>")
+    c.moderate(_verdict(Action.HOLD))
+    store.add_comment(c)
+    got = store.get_comment(c.id)
+    assert got.state is CommentState.PENDING and got.verdict == _verdict(Action.HOLD)
+    assert store.comment_counts(["story"]) == {"story": 0}
+    was = got.state
+    got.moderate(_verdict(Action.PUBLISH))
+    store.update_comment(got, was=was)
+    again = store.get_comment(c.id)
+    assert again.verdict.action is Action.PUBLISH and again.state is CommentState.PUBLISHED
+    assert store.comment_counts(["story"]) == {"story": 1}
+    unscored = _comment(store, story)
+    assert store.get_comment(unscored.id).verdict is None
+
+
+def test_a_storys_moderation_thresholds_round_trip(store):
+    story = store.add_story(Story(slug="s", title="T", moderation_thresholds={"spam": {"fold": 0.5}}))
+    assert store.get_story("s").moderation_thresholds == {"spam": {"fold": 0.5}}
+    assert store.get_story_by_id(story.id).slug == "s"
+    story.moderation_thresholds = {"toxicity": {"hold": 0.9, "fold": 0.4}}
+    store.update_story(story)
+    assert store.get_story_by_id(story.id).moderation_thresholds == {"toxicity": {"hold": 0.9, "fold": 0.4}}
+    story.moderation_thresholds = None
+    store.update_story(story)
+    assert store.get_story("s").moderation_thresholds is None
+    assert _story(store, "plain").moderation_thresholds is None and store.get_story_by_id(999999) is None
+
+
+def test_an_authors_latest_comments_come_newest_first_on_any_story_but_not_deleted(store):
+    story, other = _story(store), _story(store, "other")
+    t0 = utcnow() - timedelta(hours=1)
+    first = _comment(store, story, at=t0)
+    held = _comment(store, other, at=t0 + timedelta(minutes=1), state=CommentState.PENDING)
+    gone = _comment(store, story, at=t0 + timedelta(minutes=2))
+    latest = _comment(store, story, at=t0 + timedelta(minutes=3))
+    _comment(store, story, name="Bob", at=t0 + timedelta(minutes=4))
+    was = gone.state
+    gone.delete()
+    store.update_comment(gone, was=was)
+    key = Author(display_name="Ann").identity_key
+    assert _ids(store.list_by_author(key, 5)) == [latest.id, held.id, first.id]
+    assert _ids(store.list_by_author(key, 2)) == [latest.id, held.id]
+    assert store.list_by_author("guest:Nobody:", 5) == []

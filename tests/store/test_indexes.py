@@ -40,3 +40,9 @@ def test_replies_walk_the_root_index(store):
     plan = _plan(store, *store.replies_query([1, 2, 3]))
     assert "comments_by_root" in plan, plan
     assert "SCAN c" not in plan and "Seq Scan on comments" not in plan, plan
+
+
+def test_an_authors_latest_comments_walk_the_author_index(store):
+    plan = _plan(store, *store.by_author_query("guest:Ann:", 5))
+    assert "comments_by_author" in plan, plan
+    assert "SCAN c" not in plan and "Seq Scan on comments" not in plan and "TEMP B-TREE" not in plan, plan

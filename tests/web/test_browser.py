@@ -481,3 +481,135 @@ def test_a_guest_edits_and_deletes_their_own_comment_from_the_page(server, new_c
     other_page.goto(ex.url)
     expect(other_page.locator("button.edit-comment")).to_have_count(0)
     assert seen.page_errors == [] and seen.offsite_requests == []
+
+
+# --- moderation's verdicts on the page -------------------------------------------------
+# A story whose own thresholds act on "click here" (the spam rules score it 0.70), so the
+# action does not move with the models' training.
+MEETING = {"slug": "meeting", "title": "City council holds meeting on library budget", "credit": "AFP",
+           "body": "The city council met on Tuesday to debate the library budget.\n\nThe meeting ran late."}
+CLICK_HERE = "The library budget agenda for the meeting: click here."
+
+
+def moderated_story(server, **thresholds) -> str:
+    server.service.create_story({**MEETING, "moderation_thresholds": thresholds})
+    return f"{server.url}/stories/{MEETING['slug']}"
+
+
+def test_a_folded_comment_shows_its_notice_to_readers_who_open_it(server, new_context):
+    from parley.domain import NOTICE_TEXTS
+
+    url = moderated_story(server, spam={"fold": 0.5})
+    context, seen = new_context()
+    page = context.new_page()
+    page.goto(url)
+    form = page.locator("#comment-form")
+    form.get_by_label("Name", exact=True).fill("Kahn")
+    form.get_by_label("Comment", exact=True).fill(CLICK_HERE)
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        form.get_by_role("button", name="Post comment").click()
+    assert posted.value.status == 201
+    mine = page.locator("#thread > li.comment")
+    expect(mine).to_have_count(1)
+    expect(mine.locator(":scope > article > details.notice > summary")).to_have_text(NOTICE_TEXTS["spam"])
+    expect(page.locator("#comments-heading")).to_have_text("1 comment")
+    seen.assert_quiet()
+
+    # Another reader gets it folded from the server, and opens it with a click.
+    other, other_seen = new_context()
+    reader = other.new_page()
+    reader.goto(url)
+    item = reader.locator("#thread > li.comment")
+    expect(item).to_have_count(1)
+    summary = item.locator(":scope > article > details.notice > summary")
+    expect(summary).to_have_text(NOTICE_TEXTS["spam"])
+    expect(reader.get_by_text("The library budget agenda")).to_be_hidden()
+    summary.click()
+    expect(reader.get_by_text("The library budget agenda")).to_be_visible()
+    other_seen.assert_quiet()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_comment_to_rephrase_comes_back_marked_and_sent_again_waits_for_a_moderator(server, new_context,
+                                                                                       javascript):
+    from parley.domain import WRITER_MESSAGES, CommentState
+
+    url = moderated_story(server, spam={"rephrase": 0.5})
+    context, seen = new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(url)
+    form = page.locator("#comment-form")
+    form.get_by_label("Name", exact=True).fill("Minh")
+    hostile = "<b>Look</b> " + CLICK_HERE
+    form.get_by_label("Comment", exact=True).fill(hostile)
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        form.get_by_role("button", name="Post comment").click()
+    assert posted.value.status == 422
+
+    expect(page.get_by_role("alert")).to_contain_text("Please rephrase the marked words")
+    marked = page.locator("#comment-form .rephrase mark")
+    expect(marked).to_have_count(1)
+    expect(marked).to_have_text("click here")
+    expect(page.locator("#comment-form .rephrase-text")).to_have_text(hostile)  # as typed, not as HTML
+    expect(page.locator("#comment-form .rephrase b")).to_have_count(0)
+    expect(page.locator("#comment-form textarea[name=body]")).to_have_value(hostile)
+    expect(page.locator("#thread > li.comment")).to_have_count(0)
+    assert server.service.get_story(MEETING["slug"]).comment_count == 0
+
+    # Sent again unchanged: held; the writer is told, and (with the script) sees it marked as theirs.
+    with page.expect_response(lambda r: r.request.method == "POST") as again:
+        page.locator("#comment-form").get_by_role("button", name="Post comment").click()
+    assert again.value.status == (201 if javascript else 303)
+    expect(page.get_by_role("status")).to_have_text(WRITER_MESSAGES[CommentState.PENDING])
+    expect(page.locator("#comment-form .rephrase")).to_have_count(0)
+    if javascript:
+        held = page.locator("#thread > li.comment.pending")
+        expect(held).to_have_count(1)
+        expect(held.locator(".pending-note")).to_have_text(WRITER_MESSAGES[CommentState.PENDING])
+        expect(page.locator("#comments-heading")).to_have_text("0 comments")
+    assert server.service.get_story(MEETING["slug"]).comment_count == 0
+
+    # Nobody else sees it.
+    other, other_seen = new_context()
+    reader = other.new_page()
+    reader.goto(url)
+    expect(reader.locator("#thread > li.comment")).to_have_count(0)
+    seen.assert_quiet()
+    other_seen.assert_quiet()
+
+
+def test_an_edit_moderation_sends_back_lists_the_words_and_sent_again_is_held(server, new_context):
+    from parley.domain import WRITER_MESSAGES, CommentState
+
+    url = moderated_story(server, spam={"rephrase": 0.5})
+    context, seen = new_context()
+    page = context.new_page()
+    page.goto(url)
+    page.fill("#author_name", "Writer")
+    page.fill("#body", "The meeting agenda is long.")
+    page.click("#comment-form button[type=submit]")
+    mine = page.locator("li.comment", has_text="The meeting agenda is long.")
+    expect(mine).to_have_count(1)
+    cid = int(mine.get_attribute("data-comment-id"))
+
+    mine.locator("button.edit-comment").click()
+    box = mine.locator("form.edit-form textarea")
+    expect(box).to_have_value("The meeting agenda is long.")
+    box.fill(CLICK_HERE)
+    with page.expect_response(lambda r: r.request.method == "PATCH") as asked:
+        mine.locator("form.edit-form button[type=submit]").click()
+    assert asked.value.status == 422
+    expect(mine.locator("form.edit-form .form-error")).to_contain_text("Please rephrase the marked words")
+    expect(mine.locator("form.edit-form .flagged mark")).to_have_text(["click here"])
+    assert api_comment(server, cid)["body_source"] == "The meeting agenda is long."
+
+    with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+        mine.locator("form.edit-form button[type=submit]").click()
+    assert saved.value.status == 200 and saved.value.json()["state"] == "pending"
+    mine = comment(page, cid)
+    expect(mine.locator("form.edit-form")).to_have_count(0)
+    expect(mine.locator(":scope > article > .pending-note")).to_have_text(WRITER_MESSAGES[CommentState.PENDING])
+    expect(mine.locator("a.reply-link")).to_have_count(0)
+    expect(page.locator("#comments-heading")).to_have_text("0 comments")
+    assert server.service.get_story(MEETING["slug"]).comment_count == 0
+    seen.assert_quiet()

@@ -20,16 +20,22 @@
     return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
   }
 
-  function showError(message, field) {
-    var box = form.querySelector(".form-error");
+  // One of the form's message lines (an error, or what the writer of a held comment is
+  // told), made the first time it is needed; its class is its id.
+  function formMessage(className, role) {
+    var box = form.querySelector("." + className);
     if (!box) {
       box = document.createElement("p");
-      box.className = "form-error";
-      box.id = "form-error";
-      box.setAttribute("role", "alert");
+      box.className = className;
+      box.id = className;
+      box.setAttribute("role", role);
       form.insertBefore(box, form.querySelector("input[name=csrf_token]"));
     }
-    box.textContent = message;
+    return box;
+  }
+
+  function showError(message, field) {
+    formMessage("form-error", "alert").textContent = message;
     form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
     var input = field && form.elements[field];
     if (input && input.focus) {
@@ -42,6 +48,24 @@
   function clearError() {
     var box = form.querySelector(".form-error");
     if (box) box.remove();
+    var rephrase = form.querySelector(".rephrase");
+    if (rephrase) rephrase.remove();
+  }
+
+  // Moderation sent the comment back: the server's own rendering of the writer's text with
+  // the flagged words marked (escaped there, like every comment it renders), and the hidden
+  // field that marks the next send as rephrased.
+  function showRephrase(html) {
+    var old = form.querySelector(".rephrase");
+    if (old) old.remove();
+    form.querySelector(".form-error").insertAdjacentHTML("afterend", html);
+  }
+
+  // What the writer of a held or rejected comment is told.
+  function showStatus(message) {
+    var box = form.querySelector(".form-status");
+    if (!message) { if (box) box.remove(); return; }
+    formMessage("form-status", "status").textContent = message;
   }
 
   function replyTo(id, name) {
@@ -157,7 +181,11 @@
     }).then(function (r) {
       if (r.status === 204) return null;
       return r.json().then(function (data) {
-        if (!r.ok) throw new Error((data.error && data.error.message) || "Could not save.");
+        if (!r.ok) {
+          var failure = new Error((data.error && data.error.message) || "Could not save.");
+          failure.error = data.error || {};
+          throw failure;
+        }
         return data;
       });
     });
@@ -170,7 +198,7 @@
     var box = document.createElement("form");
     box.className = "edit-form";
     box.innerHTML = '<label>Edit your comment<textarea name="body" rows="4"></textarea></label>' +
-      '<p class="form-error" role="alert" hidden></p>' +
+      '<p class="form-error" role="alert" hidden></p><ul class="flagged" hidden></ul>' +
       '<button type="submit">Save</button> <button type="button" class="cancel-edit">Cancel</button>';
     box.elements.body.value = body.textContent.trim();
     body.hidden = true;
@@ -180,18 +208,54 @@
       .then(function (data) { if (data.body_source) box.elements.body.value = data.body_source; })
       .finally(function () { box.elements.body.focus(); });
     box.querySelector(".cancel-edit").addEventListener("click", function () { box.remove(); body.hidden = false; });
+    var rephrased = false;  // moderation asked for a rephrase: the next save says it was
     box.addEventListener("submit", function (event) {
       event.preventDefault();
-      api("PATCH", li.dataset.commentId, { body: box.elements.body.value }).then(function (data) {
+      api("PATCH", li.dataset.commentId, { body: box.elements.body.value, rephrased: rephrased }).then(function (data) {
         body.innerHTML = data.body_html;  // sanitised by the server when it was written
         box.remove();
         body.hidden = false;
+        showStanding(li, data);
       }).catch(function (err) {
         var msg = box.querySelector(".form-error");
         msg.textContent = err.message;
         msg.hidden = false;
+        var flagged = box.querySelector(".flagged");
+        flagged.textContent = "";
+        flagged.hidden = true;
+        if (err.error && err.error.code === "rephrase") {
+          rephrased = true;
+          (err.error.spans || []).forEach(function (span) {
+            var item = document.createElement("li");
+            var mark = document.createElement("mark");
+            mark.textContent = span.text;
+            item.appendChild(mark);
+            flagged.appendChild(item);
+          });
+          flagged.hidden = !flagged.children.length;
+        }
       });
     });
+  }
+
+  // An edit is scored again: the comment may now be held for a moderator, or shown again.
+  function showStanding(li, data) {
+    var article = li.querySelector(":scope > article");
+    var wasShown = !li.classList.contains("pending");
+    var shown = data.state === "published" || data.state === "folded";
+    var note = article.querySelector(":scope > .pending-note");
+    if (note) note.remove();
+    li.classList.toggle("pending", !shown);
+    if (!shown) {
+      note = document.createElement("p");
+      note.className = "pending-note";
+      note.textContent = data.message || "";
+      var actions = article.querySelector(":scope > .comment-actions");
+      actions.before(note);
+      var reply = actions.querySelector("a.reply-link");
+      if (reply) reply.remove();
+    }
+    if (shown !== wasShown) adjustCount(shown ? 1 : -1);
   }
 
   function deleteComment(li) {
@@ -239,17 +303,24 @@
       .then(function (res) {
         if (res.status >= 400) {
           var err = res.data.error || {};
+          showStatus(null);
           showError(err.message || "Could not post the comment.", err.field);
+          if (err.code === "rephrase" && res.data.html) showRephrase(res.data.html);
           return;
         }
         clearError();
-        try { localStorage.setItem("parley-edit-" + res.data.id, res.data.edit_token); } catch (e) { /* private mode */ }
+        showStatus(res.data.message);
+        if (res.data.edit_token) {
+          try { localStorage.setItem("parley-edit-" + res.data.id, res.data.edit_token); } catch (e) { /* private mode */ }
+        }
         form.elements.body.value = "";
         form.elements.spoiler.checked = false;
         form.elements.idempotency_key.value = newKey();
         resetForm();
+        if (!res.data.html) return;  // rejected: nothing to show
         insertComment(res.data);
-        if (res.status === 201) adjustCount(1);
+        var shown = res.data.state === "published" || res.data.state === "folded";
+        if (res.status === 201 && shown) adjustCount(1);
         var added = document.getElementById("c" + res.data.id);
         if (added) addOwnerActions(added);
       })

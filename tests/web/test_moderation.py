@@ -1,0 +1,279 @@
+"""Moderation's verdicts over real HTTP, on both stores, with the shipped models: what a
+writer is answered for each action, what readers see, and what moderators can ask.
+
+Fold, rephrase and hold are forced through a story's own thresholds on the spam label,
+whose scorer is rules ("click here" scores 0.70), so they do not move with the models'
+training; publish, reject and the example thread's abusive reply use the site's defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from html import unescape
+
+import httpx
+import pytest
+
+from parley.domain import NOTICE_TEXTS, WRITER_MESSAGES, CommentState
+from parley.importers.scraped import import_page, parse
+from tests.conftest import EXAMPLE, serve
+
+MEETING = {"slug": "council-meeting", "title": "City council holds meeting on library budget",
+           "body": "The city council met on Tuesday to debate the library budget. "
+                   "The meeting ran late into the evening as residents spoke."}
+CLICK_HERE = "The library budget agenda for the meeting: click here."
+FLAGGED = {"start": 43, "end": 53, "label": "spam", "text": "click here"}
+SPAM = " ".join(["Buy now"] * 8)
+HELD = WRITER_MESSAGES[CommentState.PENDING]
+REJECTED = WRITER_MESSAGES[CommentState.REJECTED]
+
+
+@pytest.fixture
+def http(server):
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+def story(http, **thresholds) -> dict:
+    r = http.post("/api/v1/stories", json={**MEETING, "moderation_thresholds": thresholds or None})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def post(http, body=CLICK_HERE, name="Ann", slug=MEETING["slug"], **kw) -> httpx.Response:
+    return http.post(f"/api/v1/stories/{slug}/comments", json={"author_name": name, "body": body, **kw})
+
+
+def listed(http, slug=MEETING["slug"]) -> list[dict]:
+    return http.get(f"/api/v1/stories/{slug}/comments").json()["comments"]
+
+
+def count(http, slug=MEETING["slug"]) -> int:
+    return http.get(f"/api/v1/stories/{slug}").json()["comment_count"]
+
+
+def verdict(http, comment_id, **kw) -> httpx.Response:
+    return http.get(f"/api/v1/admin/comments/{comment_id}/verdict", **kw)
+
+
+# --- one test per action, through the API --------------------------------------
+def test_publish(http):
+    story(http)
+    r = post(http, body="Excellent news regarding this meeting.")
+    assert r.status_code == 201, r.text
+    c = r.json()
+    assert (c["state"], c["notices"], c["edit_token"] != "") == ("published", [], True)
+    assert "message" not in c
+    assert [x["id"] for x in listed(http)] == [c["id"]] and count(http) == 1
+    assert verdict(http, c["id"]).json()["verdict"]["action"] == "publish"
+
+
+def test_fold(http):
+    story(http, spam={"fold": 0.5})
+    r = post(http)
+    assert r.status_code == 201, r.text
+    c = r.json()
+    assert c["state"] == "folded" and c["notices"] == [{"kind": "spam", "text": NOTICE_TEXTS["spam"]}]
+    assert listed(http)[0]["notices"] == c["notices"] and count(http) == 1
+    page = http.get(f"/stories/{MEETING['slug']}").text
+    # Behind the same fold as a spoiler: a <details> whose summary is the notice.
+    assert re.search(rf'<details class="notice" data-notice="spam">\s*<summary>{re.escape(NOTICE_TEXTS["spam"])}'
+                     r'</summary>\s*<div class="comment-body"><p>The library budget agenda', page)
+
+
+def test_hold_shows_the_comment_to_its_writer_and_moderators_only(http):
+    story(http, spam={"hold": 0.5})
+    r = post(http)
+    assert r.status_code == 201, r.text
+    c = r.json()
+    assert (c["state"], c["message"]) == ("pending", HELD) and c["edit_token"]
+    assert listed(http) == [] and count(http) == 0
+    assert CLICK_HERE not in http.get(f"/stories/{MEETING['slug']}").text
+    # Its writer sees it, with the edit token they were given; a reader does not.
+    assert http.get(f"/api/v1/comments/{c['id']}").status_code == 404
+    assert http.get(f"/api/v1/comments/{c['id']}", headers={"X-Edit-Token": "0" * 40}).status_code == 404
+    own = http.get(f"/api/v1/comments/{c['id']}", headers={"X-Edit-Token": c["edit_token"]})
+    assert own.status_code == 200 and own.json()["state"] == "pending" and own.json()["body_source"] == CLICK_HERE
+    assert own.json()["message"] == HELD
+    # Nobody replies to it.
+    assert post(http, body="Agreed.", name="Bob", parent_id=c["id"]).json()["error"]["field"] == "parent_id"
+    # A moderator sees why.
+    seen = verdict(http, c["id"]).json()
+    assert seen["state"] == "pending" and seen["body_source"] == CLICK_HERE
+    assert seen["verdict"]["action"] == "hold" and seen["verdict"]["spans"] == [
+        {k: FLAGGED[k] for k in ("start", "end", "label")}]
+    assert any(reason.startswith("looks like spam") for reason in seen["verdict"]["reasons"])
+    assert 0.5 <= seen["verdict"]["scores"]["spam"] < 0.8 and seen["verdict"]["model"]
+
+
+def test_reject(http):
+    story(http)
+    r = post(http, body=SPAM)
+    assert r.status_code == 201, r.text
+    c = r.json()
+    assert (c["state"], c["message"]) == ("rejected", REJECTED) and "edit_token" not in c
+    assert listed(http) == [] and count(http) == 0
+    assert http.get(f"/api/v1/comments/{c['id']}").status_code == 404
+    seen = verdict(http, c["id"]).json()
+    assert seen["state"] == "rejected" and seen["verdict"]["action"] == "reject"
+    assert seen["verdict"]["scores"]["spam"] >= 0.98
+
+
+def test_rephrase_then_a_second_attempt_is_held(http):
+    story(http, spam={"rephrase": 0.5})
+    r = post(http)
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert (error["code"], error["field"]) == ("rephrase", "body") and error["message"]
+    assert error["spans"] == [FLAGGED] and error["reasons"]
+    assert listed(http) == [] and count(http) == 0
+    again = post(http, rephrased=True)
+    assert again.status_code == 201, again.text
+    assert again.json()["state"] == "pending" and again.json()["message"] == HELD
+    seen = verdict(http, again.json()["id"]).json()["verdict"]
+    assert seen["action"] == "hold" and "still over the line after a chance to rephrase" in seen["reasons"]
+    # Rephrased so the rule no longer fires, it is published.
+    fixed = post(http, body="The library budget agenda for the meeting is on the council's site.", rephrased=True)
+    assert fixed.json()["state"] == "published"
+    assert post(http, rephrased="yes").json()["error"]["field"] == "rephrased"
+
+
+def test_the_example_threads_abusive_reply_is_not_simply_published(server, http):
+    import_page(server.service, parse(EXAMPLE.read_text()), slug="s",
+                scraped_at=datetime(2024, 4, 8, 12, tzinfo=timezone.utc))
+    [john] = [c for c in listed(http, "s") if c["author"]["name"] == "John" and "@Bob Boomhauer" in c["body_html"]]
+    abuse = "@John, go fuck yourself you stupid Canadian Troll jackwad."
+    r = post(http, body=abuse, name="Bob Boomhauer", slug="s", parent_id=john["id"])
+    if r.status_code == 422:  # asked to rephrase; sent again as it was, it waits for a moderator
+        assert r.json()["error"]["code"] == "rephrase"
+        r = post(http, body=abuse, name="Bob Boomhauer", slug="s", parent_id=john["id"], rephrased=True)
+        assert r.json()["state"] == "pending"
+    assert r.status_code == 201, r.text
+    assert r.json()["state"] in ("folded", "pending", "rejected")
+    shown = [c for c in listed(http, "s") if "jackwad" in c["body_html"]]
+    assert all(c["state"] == "folded" and c["notices"] for c in shown)
+    assert verdict(http, r.json()["id"]).json()["verdict"]["reasons"]
+
+
+def test_an_edit_is_scored_again(http):
+    story(http, spam={"fold": 0.5})
+    c = post(http, body="The meeting agenda is long.").json()
+    assert c["state"] == "published"
+    url, token = f"/api/v1/comments/{c['id']}", {"X-Edit-Token": c["edit_token"]}
+    folded = http.patch(url, json={"body": CLICK_HERE}, headers=token).json()
+    assert folded["state"] == "folded" and [n["kind"] for n in folded["notices"]] == ["spam"]
+    back = http.patch(url, json={"body": "The meeting agenda is long indeed."}, headers=token).json()
+    assert (back["state"], back["notices"]) == ("published", [])
+    http.patch(f"/api/v1/stories/{MEETING['slug']}", json={"moderation_thresholds": {"spam": {"rephrase": 0.5}}})
+    asked = http.patch(url, json={"body": CLICK_HERE}, headers=token)
+    assert asked.status_code == 422 and asked.json()["error"]["spans"] == [FLAGGED]
+    assert http.get(url).json()["body_source"] == "The meeting agenda is long indeed."
+    held = http.patch(url, json={"body": CLICK_HERE, "rephrased": True}, headers=token).json()
+    assert (held["state"], held["message"]) == ("pending", HELD) and count(http) == 0
+
+
+# --- a story's thresholds and the moderators' view -----------------------------------
+def test_story_thresholds_are_managed_through_the_story_api(http):
+    created = story(http, spam={"fold": 0.5})
+    assert created["moderation_thresholds"] == {"spam": {"fold": 0.5}}
+    assert "moderation_thresholds" not in http.get(f"/api/v1/stories/{MEETING['slug']}").json()
+    url = f"/api/v1/stories/{MEETING['slug']}"
+    for bad in ({"nope": {"fold": 0.5}}, {"spam": {"fold": 0}}, {"spam": {"fold": "high"}}, "spam", [1]):
+        r = http.patch(url, json={"moderation_thresholds": bad})
+        assert r.status_code == 422 and r.json()["error"]["field"] == "moderation_thresholds", bad
+        assert r.json()["error"]["code"] == "invalid" and r.json()["error"]["message"]
+    bad_new = http.post("/api/v1/stories", json={**MEETING, "slug": "other", "moderation_thresholds": {"x": 1}})
+    assert bad_new.status_code == 422 and bad_new.json()["error"]["field"] == "moderation_thresholds"
+    assert http.patch(url, json={"moderation_thresholds": None}).json()["moderation_thresholds"] is None
+    assert http.post(f"{url}/close").json()["moderation_thresholds"] is None
+
+
+def test_the_verdict_is_for_moderators_only(store):
+    with serve(store, admin_token="s3cret") as live, httpx.Client(base_url=live.url) as http:
+        admin = {"Authorization": "Bearer s3cret"}
+        http.post("/api/v1/stories", json=MEETING, headers=admin)
+        c = post(http, body=SPAM).json()
+        denied = verdict(http, c["id"])
+        assert denied.status_code == 403 and denied.json()["error"]["field"] == "authorization"
+        assert "moderation" in denied.json()["error"]["message"]
+        assert verdict(http, c["id"], headers={**admin, "Origin": "https://evil.example"}).status_code == 403
+        assert verdict(http, c["id"], headers=admin).json()["verdict"]["action"] == "reject"
+        assert verdict(http, 999999, headers=admin).status_code == 404
+        staff = http.post(f"/api/v1/stories/{MEETING['slug']}/comments", headers=admin,
+                          json={"author_name": "Editor", "body": SPAM, "staff": True}).json()
+        assert staff["state"] == "published"
+        assert verdict(http, staff["id"], headers=admin).json()["verdict"] is None
+
+
+def test_moderation_off_publishes_unscored(store):
+    with serve(store, moderation=0) as live, httpx.Client(base_url=live.url) as http:
+        story(http, spam={"reject": 0.1})
+        c = post(http, body=SPAM).json()
+        assert c["state"] == "published"
+        assert verdict(http, c["id"]).json()["verdict"] is None
+
+
+# --- the reader page's form, without JavaScript ---------------------------------------
+@pytest.fixture
+def reader(server):
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+def _form(reader, slug=MEETING["slug"], **fields) -> dict:
+    html = reader.get(f"/stories/{slug}").text
+    return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
+            "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1),
+            "author_name": "Ann", "body": CLICK_HERE, **fields}
+
+
+def test_the_form_shows_a_rephrase_answer_with_the_words_marked_and_escaped(reader, http):
+    story(http, spam={"rephrase": 0.5})
+    hostile = '<img src=x onerror=alert(1)> & "quotes" click here'
+    r = reader.post(f"/stories/{MEETING['slug']}/comments", data=_form(reader, body=hostile))
+    assert r.status_code == 422
+    html = r.text
+    assert '<p class="form-error" role="alert" id="form-error">Your comment was not posted' in html
+    box = re.search(r'<div class="rephrase" id="rephrase">.*?</div>', html, re.S).group(0)
+    assert '<input type="hidden" name="rephrased" value="1">' in box
+    assert ('<blockquote class="rephrase-text">&lt;img src=x onerror=alert(1)&gt; &amp; &#34;quotes&#34; '
+            '<mark title="spam">click here</mark></blockquote>') in box
+    assert "<img" not in html
+    # What the writer typed is still in the box to change.
+    assert unescape(re.search(r'<textarea id="body"[^>]*>(.*?)</textarea>', html, re.S).group(1)) == hostile
+    assert listed(http) == []
+
+    again = reader.post(f"/stories/{MEETING['slug']}/comments",
+                        data=_form(reader, body=hostile, rephrased="1"), follow_redirects=False)
+    assert again.status_code == 303
+    assert again.headers["location"] == f"/stories/{MEETING['slug']}?posted=pending#comment-form"
+    page = reader.get(again.headers["location"]).text
+    assert f'<p class="form-status" role="status" id="form-status">{HELD}</p>' in page
+    assert "onerror" not in page and listed(http) == []
+
+
+def test_the_form_tells_a_rejected_writer(reader, http):
+    story(http)
+    r = reader.post(f"/stories/{MEETING['slug']}/comments", data=_form(reader, body=SPAM), follow_redirects=True)
+    assert r.status_code == 200 and r.url.params["posted"] == "rejected"
+    assert f'<p class="form-status" role="status" id="form-status">{REJECTED}</p>' in r.text
+    assert reader.get(f"/stories/{MEETING['slug']}?posted=bogus").text.count("form-status") == 0
+
+
+def test_the_pages_script_gets_the_rephrase_box_and_the_held_comment(reader, http):
+    story(http, spam={"rephrase": 0.5})
+    url, js = f"/stories/{MEETING['slug']}/comments", {"Accept": "application/json"}
+    r = reader.post(url, data=_form(reader), headers=js)
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "rephrase" and r.json()["error"]["spans"] == [FLAGGED]
+    assert '<mark title="spam">click here</mark>' in r.json()["html"]
+    held = reader.post(url, data=_form(reader, rephrased="1"), headers=js)
+    assert held.status_code == 201
+    answer = held.json()
+    assert (answer["state"], answer["message"]) == ("pending", HELD) and answer["edit_token"]
+    assert f'<p class="pending-note">{HELD}</p>' in answer["html"] and "reply-link" not in answer["html"]
+    http.patch(f"/api/v1/stories/{MEETING['slug']}", json={"moderation_thresholds": {"spam": {"reject": 0.5}}})
+    rejected = reader.post(url, data=_form(reader), headers=js).json()
+    assert rejected["state"] == "rejected" and rejected["message"] == REJECTED
+    assert "html" not in rejected and "edit_token" not in rejected
