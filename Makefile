@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PARLEY_DATABASE_URL ?= sqlite:///parley.db
 
-.PHONY: run install test bench lint clean
+.PHONY: run install test bench bench-moderation train lint clean
 
 $(BIN)/parley: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py --out docs/performance.md
+
+bench-moderation: install
+	$(BIN)/python benchmarks/moderation.py --out docs/performance.md
+
+# Rebuilds parley/moderation/models from ../shared/data (about 45 minutes on two cores),
+# then `parley eval` rewrites the model card.
+train: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-train.lock
+	$(BIN)/parley train --stage all
 
 lint: install
 	$(BIN)/python -m ruff check parley tests benchmarks

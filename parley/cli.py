@@ -181,8 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(func=cmd_score)
 
     train = sub.add_parser("train", help="train the moderation models from ../shared/data")
-    train.add_argument("--stage", choices=["first", "second", "all"], default="all",
-                       help="first: n-grams and spans (minutes); second: MiniLM fine-tuning (half an hour)")
+    train.add_argument("--stage", choices=["first", "spans", "second", "all"], default="all",
+                       help="first: n-grams and spans (minutes); spans: the span tagger alone; "
+                            "second: MiniLM fine-tuning (half an hour)")
     train.add_argument("--out", help="where to write the models (default: the package's)")
     train.add_argument("--no-eval", dest="eval", action="store_false", help="skip `parley eval` afterwards")
     train.set_defaults(func=cmd_train, card=True, limit=None)

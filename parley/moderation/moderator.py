@@ -88,8 +88,11 @@ class Moderator:
                 probs[unsure] = (probs[unsure] + second) / 2
         return probs, batch
 
-    def scores(self, texts: Sequence[str], contexts: Sequence[Context] | None = None) -> list[Scores]:
-        """Every label's score for each text, with the spans behind the toxic labels."""
+    def scores(self, texts: Sequence[str], contexts: Sequence[Context] | None = None,
+               policy: Policy | None = None) -> list[Scores]:
+        """Every label's score for each text, with the spans behind the toxic labels,
+        credited to the most specific label ``policy`` (default: the site's) flags."""
+        policy = policy or self.policy
         texts = list(texts)
         contexts = list(contexts) if contexts is not None else [Context()] * len(texts)
         probs, batch = self.toxicity(texts)
@@ -103,19 +106,10 @@ class Moderator:
             values["off_topic"] = topic[i].values["off_topic"]
             found = spam[i].spans
             if spans[i]:
-                label = self._span_label(values)
+                label = _span_label(values, policy)
                 found = sorted([*found, *(Span(s, e, label) for s, e in spans[i])], key=lambda s: (s.start, s.end))
             out.append(Scores(values, found))
         return out
-
-    def _span_label(self, values: Mapping[str, float]) -> str:
-        """The label a toxic span is credited to: the most specific one the policy flags,
-        else toxicity."""
-        for label in _SPAN_LABELS:
-            by_action = self.policy.thresholds.get(label, {})
-            if by_action and values.get(label, 0.0) >= min(by_action.values()):
-                return label
-        return "toxicity"
 
     # --- verdicts -------------------------------------------------------------------------
 
@@ -123,11 +117,21 @@ class Moderator:
                policy: Policy | None = None, second_attempt: bool = False) -> list[Verdict]:
         policy = policy or self.policy
         return [policy.decide(s, model=self.model, second_attempt=second_attempt)
-                for s in self.scores(texts, contexts)]
+                for s in self.scores(texts, contexts, policy)]
 
     def assess_one(self, text: str, context: Context | None = None, *, policy: Policy | None = None,
                    second_attempt: bool = False) -> Verdict:
         return self.assess([text], [context or Context()], policy=policy, second_attempt=second_attempt)[0]
+
+
+def _span_label(values: Mapping[str, float], policy: Policy) -> str:
+    """The label a toxic span is credited to: the most specific one the policy flags,
+    else toxicity."""
+    for label in _SPAN_LABELS:
+        by_action = policy.thresholds.get(label, {})
+        if by_action and values.get(label, 0.0) >= min(by_action.values()):
+            return label
+    return "toxicity"
 
 
 @functools.lru_cache(maxsize=2)

@@ -42,11 +42,15 @@ def char_f1(predicted: Sequence[int], gold: Sequence[int]) -> float:
 
 class SpanTagger:
     """Tags words as toxic. Parameters: ``n_features`` hash buckets for word identity,
-    ``threshold`` the probability a word needs, ``C`` the inverse regularisation."""
+    ``threshold`` the probability a word needs, ``fallback`` the probability the likeliest
+    word of a text needs when no word reaches ``threshold`` (a toxic comment nearly always
+    has a word to show for it), ``C`` the inverse regularisation."""
 
-    def __init__(self, n_features: int = 2**18, threshold: float = 0.5, C: float = 1.0) -> None:
+    def __init__(self, n_features: int = 2**18, threshold: float = 0.5, fallback: float = 1.0,
+                 C: float = 1.0) -> None:
         self.n_features = n_features
         self.threshold = threshold
+        self.fallback = fallback
         self.C = C
 
     def _design(self, batch: features.Batch, first: LinearScorer):
@@ -104,7 +108,14 @@ class SpanTagger:
             batch = features.encode(texts)
         probs = self.word_probabilities(batch, first)
         out: list[list[tuple[int, int]]] = [[] for _ in texts]
-        for k in np.flatnonzero(probs >= self.threshold):
+        chosen = probs >= self.threshold
+        if self.fallback < 1.0 and len(probs):
+            # Each text's likeliest word, where none of its words reached the threshold.
+            best = np.full(batch.size, -1.0)
+            np.maximum.at(best, batch.word_text, probs)
+            untagged = np.bincount(batch.word_text, weights=chosen, minlength=batch.size) == 0
+            chosen |= (probs == best[batch.word_text]) & untagged[batch.word_text] & (probs >= self.fallback)
+        for k in np.flatnonzero(chosen):
             t = int(batch.word_text[k])
             lo, hi = batch.char_range(t, int(batch.word_starts[k]), int(batch.word_ends[k]))
             spans = out[t]
@@ -116,7 +127,8 @@ class SpanTagger:
         return out
 
     def save(self, path: Path) -> None:
-        meta = {"params": {"n_features": self.n_features, "threshold": self.threshold, "C": self.C},
+        meta = {"params": {"n_features": self.n_features, "threshold": self.threshold, "fallback": self.fallback,
+                           "C": self.C},
                 "intercept": self.intercept_}
         np.savez_compressed(path, coef=self.coef_.astype(np.float16), dense_coef=self.dense_coef_,
                             meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
