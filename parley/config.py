@@ -50,7 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
             "`{\"toxicity\": {\"fold\": 0.7, \"rephrase\": 0.85}, \"spam\": {\"hold\": 0.8}}`; "
             "they replace the built-in defaults, and a label left out is never acted on. Empty: the defaults "
             "(`DEFAULT_THRESHOLDS` in parley/moderation/policy.py). A story's `moderation_thresholds` "
-            "are laid over these."),
+            "apply label by label: a label the story names takes the story's actions for it, the others "
+            "keep these."),
 )
 
 

@@ -88,7 +88,8 @@ class Story:
     credit: str = ""
     published_at: datetime | None = None
     comments_open: bool = True
-    # This story's own moderation thresholds, {label: {action: threshold}}, laid over the site's.
+    # This story's own moderation thresholds, {label: {action: threshold}}: a label named here
+    # takes these actions instead of the site's; the other labels keep the site's.
     moderation_thresholds: dict[str, dict[str, float]] | None = None
     id: int | None = None
     comment_count: int = 0
@@ -167,14 +168,47 @@ class Comment:
         if verdict.action is Action.REPHRASE:
             raise ValueError("a comment to rephrase goes back to its writer, not into a thread")
         self.verdict = verdict
-        self.notices = tuple(n for n in self.notices if n.kind not in MODERATION_NOTICE_KINDS)
-        self.state = CommentState.FOLDED if self.notices else CommentState.PUBLISHED
+        self._publish()
         if verdict.action is Action.FOLD:
             self.fold(Notice.moderation(verdict.notice))
         elif verdict.action is Action.HOLD:
             self.state = CommentState.PENDING
         elif verdict.action is Action.REJECT:
             self.state = CommentState.REJECTED
+
+    def moderate_edit(self, verdict: Verdict | None) -> None:
+        """Take moderation's verdict on edited text, or None when it was not scored. An
+        edit never changes who may read a comment: a held one keeps waiting for its
+        moderator; a published or folded one takes a verdict to publish or fold as a new
+        comment would, and unscored text loses the notices moderation gave the old text.
+        A verdict that would hide the comment goes back to the writer, never stored."""
+        if verdict is not None and verdict.action not in (Action.PUBLISH, Action.FOLD):
+            raise ValueError("an edit moderation would hide goes back to its writer")
+        if self.state is CommentState.PENDING:
+            self.verdict = verdict
+        elif verdict is None:
+            self.verdict = None
+            self._publish()
+        else:
+            self.moderate(verdict)
+
+    def approve(self) -> None:
+        """A moderator's release: shown to readers without moderation's notices; the
+        writer's own (a spoiler) stay. The verdict is kept: it is what the models said."""
+        if self.state is CommentState.DELETED:
+            raise ValueError("a deleted comment has nothing to approve")
+        self._publish()
+
+    def reject(self) -> None:
+        """A moderator's refusal: kept for moderators only."""
+        if self.state is CommentState.DELETED:
+            raise ValueError("a deleted comment has nothing to reject")
+        self.state = CommentState.REJECTED
+
+    def _publish(self) -> None:
+        """Shown to readers, behind the writer's own notices only."""
+        self.notices = tuple(n for n in self.notices if n.kind not in MODERATION_NOTICE_KINDS)
+        self.state = CommentState.FOLDED if self.notices else CommentState.PUBLISHED
 
     def delete(self) -> None:
         """Become a tombstone: the thread keeps its shape, the words go."""

@@ -62,22 +62,6 @@ class Rephrase(InvalidInput):
         answer["error"].update(reasons=self.reasons, spans=self.spans)
         return answer
 
-    def segments(self) -> list[tuple[str, str | None]]:
-        """The body cut into runs of text, each with the label that flagged it or None."""
-        runs: list[tuple[str, str | None]] = []
-        at = 0
-        for span in sorted(self.spans, key=lambda s: (s["start"], s["end"])):
-            start, end = max(span["start"], at), min(span["end"], len(self.body))
-            if start >= end:
-                continue
-            if start > at:
-                runs.append((self.body[at:start], None))
-            runs.append((self.body[start:end], span["label"]))
-            at = end
-        if at < len(self.body):
-            runs.append((self.body[at:], None))
-        return runs
-
 
 class NotFound(ParleyError):
     code = "not_found"

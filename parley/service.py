@@ -1,8 +1,9 @@
 """The rules. Every way in (API, reader page, importer, CLI) posts through here.
 
 The store keeps data consistent; this layer decides what may be written: names and
-bodies, threading, closed stories, edit windows, rate limits, idempotent retries, and
-what moderation's verdict does to a reader's comment (publish, fold, rephrase, hold, reject).
+bodies, threading, closed stories, edit windows, rate limits, idempotent retries, what
+moderation's verdict does to a reader's comment (publish, fold, rephrase, hold, reject),
+and what moderators may do with it (the queue of held comments, approve, reject).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -28,7 +28,7 @@ from parley.moderation.base import Context
 from parley.moderation.policy import Action, PolicyError, Verdict
 from parley.ratelimit import RateLimiter
 from parley.render import render_body
-from parley.store import RootPage, Sort, Store, sort_key
+from parley.store import QueuePage, RootPage, Sort, Store, queue_key, sort_key
 from parley.thread import MAX_NESTING, arrange
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ _INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn"}  # control, format, private use, sur
 RECENT_BY_AUTHOR = 5
 REPHRASE_MESSAGE = ("Your comment was not posted: some of it may break the rules of this discussion. "
                     "Please rephrase the marked words and send it again.")
+EDIT_REPHRASE_MESSAGE = ("Your edit was not saved: some of it may break the rules of this discussion. "
+                         "Please rephrase the marked words and save it again.")
+# The cursor tag of the moderators' queue, beside the thread's sorts.
+_QUEUE = "queue"
 
 
 @dataclasses.dataclass
@@ -71,6 +75,20 @@ class Posted:
 
 
 @dataclasses.dataclass
+class QueueEntry:
+    comment: Comment
+    story: Story
+
+
+@dataclasses.dataclass
+class Queue:
+    """A page of the moderators' queue: held comments, oldest first."""
+
+    entries: list[QueueEntry]
+    next_cursor: str | None
+
+
+@dataclasses.dataclass
 class ThreadPage:
     story: Story
     comments: list[Comment]  # parents before children
@@ -90,9 +108,6 @@ class CommentService:
         self.rate_limiter = RateLimiter(config.rate_limit)
         self.moderator = moderator
         self.policy = config.site_policy()
-        # One comment scored at a time: it takes milliseconds, and the moderator is not
-        # documented as safe to share between threads (its second stage loads lazily).
-        self._scoring = threading.Lock()
         self._secret = (config.secret_key or store.set_meta_default("secret_key", secrets.token_hex(32))).encode()
 
     # --- stories -------------------------------------------------------------
@@ -161,9 +176,14 @@ class CommentService:
         if not imported and not new.staff:  # the newsroom's own words are not scored
             verdict = self._assess(story, author, body, parent, second_attempt=new.rephrased)
             if verdict is not None:
+                if verdict.action is Action.REPHRASE:
+                    raise _sent_back(REPHRASE_MESSAGE, body, verdict)
                 comment.moderate(verdict)
         try:
             with self.store.atomic():
+                if parent is not None:
+                    # Again, locked: a moderator may have rejected it since (see ``reject``).
+                    self._parent(story, parent_id, lock=True)
                 comment.author = self.store.find_or_add_author(author)
                 self.store.add_comment(comment)
         except Conflict:
@@ -181,10 +201,10 @@ class CommentService:
             raise Conflict("this idempotency key was used for a different comment", field="idempotency_key")
         return Posted(earlier, self._writers_token(earlier), created=False)
 
-    def _parent(self, story: Story, parent_id: int | None) -> Comment | None:
+    def _parent(self, story: Story, parent_id: int | None, *, lock: bool = False) -> Comment | None:
         if parent_id is None:
             return None
-        parent = self.store.get_comment(parent_id)
+        parent = self.store.get_comment(parent_id, for_update=lock)
         if parent is None or parent.story_id != story.id:
             raise InvalidInput("parent_id is not a comment on this story", field="parent_id")
         if not parent.state.visible:
@@ -212,7 +232,7 @@ class CommentService:
     def _assess(self, story: Story, author: Author, body: str, parent: Comment | None, *,
                 second_attempt: bool, editing: int | None = None) -> Verdict | None:
         """Moderation's verdict on a reader's text, in its context; None with no moderator.
-        A verdict to rephrase goes straight back to the writer as ``Rephrase``."""
+        The moderator is shared by every thread serving requests, as it allows."""
         if self.moderator is None:
             return None
         recent = tuple(c.body_source for c in self.store.list_by_author(author.identity_key, RECENT_BY_AUTHOR + 1)
@@ -220,19 +240,80 @@ class CommentService:
         context = Context(story_title=story.title, story_body=story.body,
                           parent_text=parent.body_source if parent else None, author_recent_texts=recent)
         policy = self.policy.overridden(story.moderation_thresholds)
-        with self._scoring:
-            verdict = self.moderator.assess_one(body, context, policy=policy, second_attempt=second_attempt)
-        if verdict.action is Action.REPHRASE:
-            spans = [s.to_dict() | {"text": body[s.start:s.end]} for s in verdict.spans]
-            raise Rephrase(REPHRASE_MESSAGE, body=body, reasons=list(verdict.reasons), spans=spans)
-        return verdict
+        return self.moderator.assess_one(body, context, policy=policy, second_attempt=second_attempt)
 
+    # --- the moderators' work ------------------------------------------------
     def verdict_of(self, comment_id) -> Comment:
         """Any comment in any state, with the verdict moderation gave it: for moderators."""
         comment = self.store.get_comment(_int(comment_id, "comment_id"))
         if comment is None:
             raise NotFound("no such comment", field="comment_id")
         return comment
+
+    def queue(self, *, story_slug: str | None = None, cursor: str | None = None,
+              limit: int | None = None) -> Queue:
+        """Comments waiting for a moderator, oldest first: every story's, or one's."""
+        limit = self.config.page_size if limit is None else limit
+        if not 1 <= limit <= 500:
+            raise InvalidInput("limit must be between 1 and 500", field="limit")
+        story = None
+        if story_slug is not None:
+            try:
+                story = self.get_story(story_slug)
+            except NotFound:
+                raise NotFound(f"no story with slug {story_slug!r}", field="story") from None
+        after = decode_cursor(cursor, _QUEUE) if cursor else None
+        held = self.store.list_queue(QueuePage(story.id if story else None, after, limit + 1))
+        more = len(held) > limit
+        held = held[:limit]
+        stories = {story.id: story} if story else {}
+        for comment in held:
+            if comment.story_id not in stories:
+                stories[comment.story_id] = self.store.get_story_by_id(comment.story_id)
+        return Queue([QueueEntry(c, stories[c.story_id]) for c in held],
+                     encode_cursor(_QUEUE, queue_key(held[-1])) if more else None)
+
+    def approve(self, comment_id) -> Comment:
+        """A moderator releases a held, rejected or folded comment: readers see it, without
+        the notices moderation gave it (the writer's own stay). Its verdict is kept."""
+        with self.store.atomic():
+            comment, thread = self._for_moderator(comment_id, "approve")
+            hidden = [a for a in _ancestors(comment, thread)
+                      if not (a.state.visible or a.state is CommentState.DELETED)]
+            if hidden:
+                raise Conflict(f"the comment it replies to ({hidden[0].id}) is {hidden[0].state.value}, "
+                               "so readers could not reach it; approve that one first", field="parent_id")
+            return self._moderated(comment, comment.approve)
+
+    def reject(self, comment_id) -> Comment:
+        """A moderator rejects a comment: kept for moderators only. Not one with replies
+        readers see, which would be counted yet out of reach under it."""
+        with self.store.atomic():
+            comment, thread = self._for_moderator(comment_id, "reject")
+            if any(c.state.visible for c in _descendants(comment, thread)):
+                raise Conflict("this comment has replies readers see; it cannot be hidden from under them",
+                               field="comment_id")
+            return self._moderated(comment, comment.reject)
+
+    def _for_moderator(self, comment_id, action: str) -> tuple[Comment, list[Comment]]:
+        """The comment and its whole thread, locked (the comment, then its root) for this
+        transaction: every change to what readers see of a thread takes the same locks
+        in the same order, so none reads a thread another is changing."""
+        comment = self.store.get_comment(_int(comment_id, "comment_id"), for_update=True)
+        if comment is None:
+            raise NotFound("no such comment", field="comment_id")
+        if comment.state is CommentState.DELETED:
+            raise Conflict(f"a deleted comment cannot be {action}d: its writer removed it", field="state")
+        root = self.store.get_comment(comment.root_id, for_update=True) if comment.root_id else comment
+        return comment, [root, *self.store.list_replies([root.id])]
+
+    def _moderated(self, comment: Comment, change: Callable[[], None]) -> Comment:
+        """Apply a moderator's change; write only when it changes something."""
+        was, notices = comment.state, comment.notices
+        change()
+        if (comment.state, comment.notices) == (was, notices):
+            return comment
+        return self.store.update_comment(comment, was=was)
 
     # --- the writer's own changes --------------------------------------------
     def edit_token(self, comment: Comment) -> str:
@@ -258,24 +339,28 @@ class CommentService:
             raise Forbidden("the time to edit or delete this comment has passed", field="edit_token")
         return comment
 
-    def edit(self, comment_id: int, token: str | None, body: str, *, rephrased: bool = False) -> Comment:
-        """The writer's new text, scored again as a new comment would be."""
+    def edit(self, comment_id: int, token: str | None, body: str) -> Comment:
+        """The writer's new text, scored as a new comment's is. An edit never changes who
+        may read the comment: text moderation would hold, reject or ask to rephrase goes
+        back to the writer (``Rephrase``) and the old text stays; a held comment stays
+        held, whatever its new text scores, until a moderator decides."""
         body = clean_body(body, self.config.max_body_chars)
         # Checked, rendered and scored before the transaction, which checks again.
         current = self._owned(comment_id, token, lock=False)
         parent = self.store.get_comment(current.parent_id) if current.parent_id else None
         body_html = render_body(body, reply_to=(parent.id, parent.author.display_name) if parent else None)
         verdict = None
-        if current.author.kind is not AuthorKind.STAFF and self.moderator is not None:
+        if current.author.kind is not AuthorKind.STAFF:  # the newsroom's own words are not scored
             verdict = self._assess(self.store.get_story_by_id(current.story_id), current.author, body, parent,
-                                   second_attempt=rephrased, editing=current.id)
+                                   second_attempt=False, editing=current.id)
+            if verdict is not None and verdict.action not in (Action.PUBLISH, Action.FOLD):
+                raise _sent_back(EDIT_REPHRASE_MESSAGE, body, verdict)
         with self.store.atomic():
             comment = self._owned(comment_id, token)
             was = comment.state
             comment.body_source, comment.body_html = body, body_html
             comment.edited_at = self.clock()
-            if verdict is not None:
-                comment.moderate(verdict)
+            comment.moderate_edit(verdict)
             return self.store.update_comment(comment, was=was)
 
     def delete(self, comment_id: int, token: str | None) -> Comment:
@@ -328,6 +413,36 @@ class CommentService:
         replies = self.store.list_replies([r.id for r in roots])
         next_cursor = encode_cursor(sort, sort_key(roots[-1], sort)) if more else None
         return ThreadPage(story, arrange(roots, replies), next_cursor, sort)
+
+
+def _sent_back(message: str, body: str, verdict: Verdict) -> Rephrase:
+    """Moderation's verdict as the writer gets it back: the flagged words and why."""
+    spans = [s.to_dict() | {"text": body[s.start:s.end]} for s in verdict.spans]
+    return Rephrase(message, body=body, reasons=list(verdict.reasons), spans=spans)
+
+
+def _ancestors(comment: Comment, thread: Sequence[Comment]) -> list[Comment]:
+    """The comments above ``comment`` in its thread (root and replies), nearest first."""
+    by_id = {c.id: c for c in thread}
+    out, at = [], comment
+    while at.parent_id is not None:
+        at = by_id[at.parent_id]
+        out.append(at)
+    return out
+
+
+def _descendants(comment: Comment, thread: Sequence[Comment]) -> list[Comment]:
+    """Every reply below ``comment`` in its thread, at any depth."""
+    children: dict[int, list[Comment]] = {}
+    for c in thread:
+        if c.parent_id is not None:
+            children.setdefault(c.parent_id, []).append(c)
+    out, stack = [], list(children.get(comment.id, ()))
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(children.get(c.id, ()))
+    return out
 
 
 # --- cleaning input: each raises InvalidInput naming its field ---------------
@@ -445,19 +560,20 @@ def _sort(raw) -> Sort:
         raise InvalidInput(f"sort must be one of {', '.join(s.value for s in Sort)}", field="sort") from None
 
 
-def encode_cursor(sort: Sort, key: tuple) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([sort.value, *key])).decode().rstrip("=")
+def encode_cursor(listing: str, key: tuple) -> str:
+    """A cursor for a listing (a thread's sort, or the moderators' queue) after ``key``."""
+    return base64.urlsafe_b64encode(orjson.dumps([str(listing), *key])).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, sort: Sort) -> tuple:
+def decode_cursor(cursor: str, listing: str) -> tuple:
     try:
         raw = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if raw[0] != sort.value:
+        if raw[0] != str(listing):
             raise ValueError
         key = tuple(raw[1:])
-        if len(key) != (3 if sort is Sort.REPLIES else 2) or not all(
+        if len(key) != (3 if listing == Sort.REPLIES else 2) or not all(
                 type(v) is int and -2**62 < v < 2**62 for v in key):
             raise ValueError
         return key
     except (ValueError, TypeError, IndexError, orjson.JSONDecodeError):
-        raise InvalidInput("cursor is not one this server gave out for this sort", field="cursor") from None
+        raise InvalidInput("cursor is not one this server gave out for this listing", field="cursor") from None

@@ -102,6 +102,43 @@ def test_a_verdict_to_rephrase_is_never_kept():
         _comment().moderate(_verdict(Action.REPHRASE))
 
 
+def test_an_edits_verdict_never_changes_who_may_read():
+    c = _comment()
+    c.fold(Notice.of("spoiler"))
+    c.moderate_edit(_verdict(Action.FOLD, FOLD_NOTICES["spam"]))
+    assert c.state is CommentState.FOLDED and [n.kind for n in c.notices] == ["spoiler", "spam"]
+    c.moderate_edit(None)  # not scored: no verdict, and moderation's notice was for the old text
+    assert (c.verdict, [n.kind for n in c.notices], c.state) == (None, ["spoiler"], CommentState.FOLDED)
+    for action in (Action.REPHRASE, Action.HOLD, Action.REJECT):
+        with pytest.raises(ValueError):
+            c.moderate_edit(_verdict(action))
+    held = _moderated(Action.HOLD)
+    held.moderate_edit(_verdict(Action.FOLD, FOLD_NOTICES["spam"]))
+    assert (held.state, held.notices, held.verdict.action) == (CommentState.PENDING, (), Action.FOLD)
+    held.moderate_edit(None)
+    assert (held.state, held.verdict) == (CommentState.PENDING, None)
+
+
+def test_a_moderator_approves_and_rejects():
+    c = _moderated(Action.HOLD)
+    c.fold(Notice.of("spoiler"))
+    c.approve()
+    assert c.state is CommentState.FOLDED and c.verdict.action is Action.HOLD
+    folded = _moderated(Action.FOLD, FOLD_NOTICES["spam"])
+    folded.approve()
+    assert (folded.state, folded.notices) == (CommentState.PUBLISHED, ())
+    folded.reject()
+    assert folded.state is CommentState.REJECTED
+    folded.approve()
+    assert folded.state is CommentState.PUBLISHED
+    gone = _comment()
+    gone.delete()
+    for change in (gone.approve, gone.reject):
+        with pytest.raises(ValueError):
+            change()
+    assert gone.state is CommentState.DELETED
+
+
 def test_moderation_notices_are_known_by_their_text():
     assert sorted(MODERATION_NOTICE_KINDS) == ["off_topic", "offensive", "spam"]
     for kind in MODERATION_NOTICE_KINDS:

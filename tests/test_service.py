@@ -358,8 +358,7 @@ def test_rephrase_writes_nothing_and_a_second_attempt_is_held(mod):
         mpost(mod, body="  " + CLICK_HERE + "\r\n")
     assert err.value.status == 422 and err.value.field == "body" and err.value.reasons
     assert err.value.spans == [{"start": 43, "end": 53, "label": "spam", "text": "click here"}]
-    assert err.value.to_dict()["error"]["code"] == "rephrase"
-    assert ("click here", "spam") in err.value.segments()
+    assert err.value.to_dict()["error"]["code"] == "rephrase" and err.value.body == CLICK_HERE
     assert count_m(mod) == 0 and mod.store.list_by_author("guest:Ann:", 5) == []
     again = mpost(mod, rephrased=True)
     assert again.comment.state is CommentState.PENDING
@@ -395,10 +394,227 @@ def test_an_edit_is_scored_again(mod):
     assert folded.state is CommentState.FOLDED and [n.kind for n in folded.notices] == ["spoiler", "spam"]
     back = mod.edit(posted.comment.id, posted.edit_token, "The meeting agenda is long indeed.")
     assert [n.kind for n in back.notices] == ["spoiler"] and back.verdict.action.value == "publish"
+
+
+@pytest.mark.parametrize("action", ["rephrase", "hold", "reject"])
+def test_an_edit_never_hides_a_published_comment(mod, action):
+    from parley.errors import Rephrase
+
+    root = mpost(mod, body="The meeting agenda is long.").comment
+    token = mod.edit_token(root)
+    reply = mpost(mod, name="Bob", body="It was, and the budget too.", parent_id=root.id).comment
+    thresholds(mod, spam={action: 0.5})
+    revision = mod.get_story("m").revision
+    with pytest.raises(Rephrase) as err:
+        mod.edit(root.id, token, CLICK_HERE)
+    assert err.value.code == "rephrase" and err.value.message.startswith("Your edit was not saved")
+    assert err.value.spans == [{"start": 43, "end": 53, "label": "spam", "text": "click here"}]
+    kept = mod.store.get_comment(root.id)
+    assert (kept.state, kept.body_source, kept.edited_at) == (CommentState.PUBLISHED, "The meeting agenda is long.",
+                                                              None)
+    assert kept.verdict.action.value == "publish" and kept.reply_total == 1
+    assert count_m(mod) == 2 and mod.get_story("m").revision == revision
+    assert [c.id for c in mod.thread_page(mod.get_story("m")).comments] == [root.id, reply.id]
+
+
+def test_an_edit_never_releases_a_held_comment(mod):
+    from parley.errors import Rephrase
+
     thresholds(mod, spam={"hold": 0.5})
-    held = mod.edit(posted.comment.id, posted.edit_token, CLICK_HERE)
-    assert held.state is CommentState.PENDING and count_m(mod) == 0
-    assert mod.store.get_comment(posted.comment.id).verdict.action.value == "hold"
+    held = mpost(mod, spoiler=True)
+    assert held.comment.state is CommentState.PENDING
+    thresholds(mod, spam={"fold": 0.5})
+    fixed = mod.edit(held.comment.id, held.edit_token, "The agenda for the meeting is on the council's site.")
+    assert fixed.state is CommentState.PENDING and fixed.verdict.action.value == "publish"
+    assert [n.kind for n in fixed.notices] == ["spoiler"]
+    folded = mod.edit(held.comment.id, held.edit_token, CLICK_HERE)
+    assert folded.state is CommentState.PENDING and folded.verdict.action.value == "fold"
+    assert [n.kind for n in folded.notices] == ["spoiler"]  # the fold is the moderator's to weigh
+    stored = mod.store.get_comment(held.comment.id)
+    assert (stored.state, stored.body_source, stored.verdict.action.value) == (CommentState.PENDING, CLICK_HERE, "fold")
+    assert count_m(mod) == 0 and mod.thread_page(mod.get_story("m")).comments == []
+    # Text moderation would hold goes back to its writer even so.
+    thresholds(mod, spam={"hold": 0.5})
+    with pytest.raises(Rephrase):
+        mod.edit(held.comment.id, held.edit_token, "The agenda, again: click here.")
+    assert mod.store.get_comment(held.comment.id).body_source == CLICK_HERE
+
+
+def test_an_unscored_edit_leaves_no_verdict(mod, store, clock):
+    thresholds(mod, spam={"fold": 0.5})
+    folded = mpost(mod, spoiler=True)
+    held_story = dict(MEETING, slug="h", moderation_thresholds={"spam": {"hold": 0.5}})
+    mod.create_story(held_story)
+    held = mod.post(NewComment(story_slug="h", author_name="Bob", body=CLICK_HERE))
+    assert held.comment.state is CommentState.PENDING
+    unscored = CommentService(store, make_config(moderation=0), clock=clock)
+    edited = unscored.edit(folded.comment.id, folded.edit_token, CLICK_HERE + " Again.")
+    assert edited.verdict is None and edited.state is CommentState.FOLDED
+    assert [n.kind for n in edited.notices] == ["spoiler"]  # moderation's fold was for the old text
+    assert store.get_comment(folded.comment.id).verdict is None
+    still = unscored.edit(held.comment.id, held.edit_token, "Changed.")
+    assert (still.state, still.verdict) == (CommentState.PENDING, None)
+    staff = mpost(mod, name="Editor", body="Correction.", staff=True)
+    assert mod.edit(staff.comment.id, staff.edit_token, CLICK_HERE).verdict is None
+
+
+def test_comments_are_scored_side_by_side_each_with_its_own_verdict(mod):
+    """The moderator is shared by the threads serving requests, with no lock around it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    thresholds(mod, spam={"fold": 0.5})
+    bodies = [f"{CLICK_HERE} Item {i}." if i % 2 else f"The meeting agenda has {i} items." for i in range(16)]
+    with ThreadPoolExecutor(8) as pool:
+        posted = list(pool.map(lambda ib: mpost(mod, body=ib[1], name=f"Reader {ib[0]}"), enumerate(bodies)))
+    for i, p in enumerate(posted):
+        assert p.comment.body_source == bodies[i]
+        assert p.comment.verdict.action.value == ("fold" if i % 2 else "publish"), (i, p.comment.verdict)
+        assert [s.to_dict() for s in p.comment.verdict.spans] == (
+            [{"start": 43, "end": 53, "label": "spam"}] if i % 2 else [])
+
+
+# --- the moderators' queue ----------------------------------------------------------
+def held(svc, name="Ann", body=CLICK_HERE, **kw):
+    """A comment moderation holds (the story's spam threshold is set to hold)."""
+    posted = mpost(svc, body=body, name=name, **kw)
+    assert posted.comment.state is CommentState.PENDING
+    return posted
+
+
+def test_the_queue_lists_held_comments_oldest_first_by_story_and_in_pages(mod, clock):
+    thresholds(mod, spam={"hold": 0.5})
+    mod.create_story(dict(MEETING, slug="other", moderation_thresholds={"spam": {"hold": 0.5}}))
+    first = held(mod, name="A").comment
+    clock.now += timedelta(seconds=1)
+    mpost(mod, name="P", body="The meeting agenda is long.")  # published: not in the queue
+    clock.now += timedelta(seconds=1)
+    elsewhere = mod.post(NewComment(story_slug="other", author_name="B", body=CLICK_HERE)).comment
+    clock.now += timedelta(seconds=1)
+    last = held(mod, name="C").comment
+    page = mod.queue(limit=2)
+    assert [(e.comment.id, e.story.slug) for e in page.entries] == [(first.id, "m"), (elsewhere.id, "other")]
+    rest = mod.queue(limit=2, cursor=page.next_cursor)
+    assert [e.comment.id for e in rest.entries] == [last.id] and rest.next_cursor is None
+    assert rest.entries[0].comment.verdict.action.value == "hold"
+    assert rest.entries[0].comment.body_source == CLICK_HERE
+    assert [e.comment.id for e in mod.queue(story_slug="m").entries] == [first.id, last.id]
+    mod.approve(first.id)
+    assert [e.comment.id for e in mod.queue().entries] == [elsewhere.id, last.id]
+
+
+@pytest.mark.parametrize("kw, field", [({"story_slug": "nope"}, "story"), ({"limit": 0}, "limit"),
+                                       ({"limit": 501}, "limit"), ({"cursor": "bogus"}, "cursor")])
+def test_bad_queue_requests_name_their_field(mod, kw, field):
+    with pytest.raises((InvalidInput, NotFound)) as err:
+        mod.queue(**kw)
+    assert err.value.field == field
+
+
+def test_a_thread_cursor_is_not_a_queue_cursor(mod, clock):
+    for i in range(3):
+        mpost(mod, name=f"R{i}", body=f"The meeting agenda has {i} items.")
+        clock.now += timedelta(seconds=1)
+    cursor = mod.thread_page(mod.get_story("m"), limit=1).next_cursor
+    with pytest.raises(InvalidInput):
+        mod.queue(cursor=cursor)
+
+
+def test_approve_releases_a_held_comment_into_the_thread_and_the_counts(mod):
+    thresholds(mod, spam={"hold": 0.5})
+    root = mpost(mod, body="The meeting agenda is long.").comment
+    reply = held(mod, name="Bob", parent_id=root.id, spoiler=True).comment
+    revision = mod.get_story("m").revision
+    approved = mod.approve(reply.id)
+    assert approved.state is CommentState.FOLDED and [n.kind for n in approved.notices] == ["spoiler"]
+    assert approved.verdict.action.value == "hold"  # what the models said stays on record
+    assert count_m(mod) == 2 and mod.store.get_comment(root.id).reply_total == 1
+    assert mod.get_story("m").revision > revision
+    assert [c.id for c in mod.thread_page(mod.get_story("m")).comments] == [root.id, reply.id]
+    assert mod.get_comment(reply.id).state is CommentState.FOLDED  # readers may read it now
+    # Approving it again changes nothing, and writes nothing.
+    revision = mod.get_story("m").revision
+    assert mod.approve(reply.id).state is CommentState.FOLDED and mod.get_story("m").revision == revision
+
+
+def test_approve_unfolds_a_moderation_fold_and_undoes_a_reject(mod):
+    thresholds(mod, spam={"fold": 0.5})
+    folded = mpost(mod, spoiler=True).comment
+    assert [n.kind for n in folded.notices] == ["spoiler", "spam"]
+    assert [n.kind for n in mod.approve(folded.id).notices] == ["spoiler"]
+    thresholds(mod, spam={"reject": 0.5})
+    rejected = mpost(mod, name="Bob").comment
+    assert rejected.state is CommentState.REJECTED and count_m(mod) == 1
+    released = mod.approve(rejected.id)
+    assert (released.state, released.notices) == (CommentState.PUBLISHED, ())
+    assert count_m(mod) == 2 and mod.store.get_comment(rejected.id).state is CommentState.PUBLISHED
+
+
+def test_reject_hides_a_comment_and_takes_it_from_the_counts(mod):
+    thresholds(mod, spam={"hold": 0.5})
+    pending = held(mod)
+    shown = mpost(mod, name="Bob", body="The meeting agenda is long.")
+    root = mpost(mod, name="Cat", body="The budget is late.").comment
+    reply = mpost(mod, name="Dan", body="So it is.", parent_id=root.id).comment
+    assert count_m(mod) == 3
+    assert mod.reject(pending.comment.id).state is CommentState.REJECTED
+    assert mod.reject(shown.comment.id).state is CommentState.REJECTED
+    assert mod.reject(reply.id).state is CommentState.REJECTED
+    assert count_m(mod) == 1 and mod.store.get_comment(root.id).reply_total == 0
+    assert [c.id for c in mod.thread_page(mod.get_story("m")).comments] == [root.id]
+    assert mod.queue().entries == []
+    with pytest.raises(NotFound):  # its writer can no longer see or edit it
+        mod.edit(pending.comment.id, pending.edit_token, "Let me in.")
+    revision = mod.get_story("m").revision
+    assert mod.reject(shown.comment.id).state is CommentState.REJECTED and mod.get_story("m").revision == revision
+
+
+def test_moderators_actions_that_make_no_sense_are_conflicts(mod):
+    from parley.errors import Conflict
+
+    thresholds(mod, spam={"hold": 0.5})
+    gone = mpost(mod, body="The meeting agenda is long.")
+    mod.delete(gone.comment.id, gone.edit_token)
+    for action in (mod.approve, mod.reject):
+        with pytest.raises(Conflict) as err:
+            action(gone.comment.id)
+        assert err.value.field == "state" and err.value.status == 409
+        with pytest.raises(NotFound):
+            action(999999)
+    # A comment readers see replies under cannot be rejected, at any depth below it...
+    root = mpost(mod, name="Bob", body="The budget is late.").comment
+    middle = mpost(mod, name="Cat", body="Is it?", parent_id=root.id)
+    mpost(mod, name="Dan", body="It is.", parent_id=middle.comment.id)
+    mod.delete(middle.comment.id, middle.edit_token)  # a tombstone between them changes nothing
+    with pytest.raises(Conflict) as err:
+        mod.reject(root.id)
+    assert err.value.field == "comment_id"
+    assert mod.store.get_comment(root.id).state is CommentState.PUBLISHED and count_m(mod) == 2
+    # ...and a reply cannot be approved under a comment readers cannot see.
+    parent = mpost(mod, name="Eve", body="The agenda is short.").comment
+    waiting = held(mod, name="Fay", parent_id=parent.id).comment
+    mod.reject(parent.id)
+    with pytest.raises(Conflict) as err:
+        mod.approve(waiting.id)
+    assert err.value.field == "parent_id" and str(parent.id) in err.value.message
+    assert mod.store.get_comment(waiting.id).state is CommentState.PENDING
+    mod.approve(parent.id)
+    assert mod.approve(waiting.id).state is CommentState.PUBLISHED
+
+
+def test_a_reply_cannot_slip_under_a_comment_rejected_while_it_was_scored(mod, moderator):
+    """The parent is checked again, locked, in the reply's own transaction."""
+    parent = mpost(mod, body="The agenda is short.").comment
+    scoring = moderator.assess_one
+
+    def rejected_meanwhile(text, context=None, **kw):
+        mod.reject(parent.id)  # a moderator, in another request, while the reply is scored
+        return scoring(text, context, **kw)
+
+    moderator.assess_one = rejected_meanwhile
+    with pytest.raises(InvalidInput) as err:
+        mpost(mod, name="Bob", body="Agreed.", parent_id=parent.id)
+    assert err.value.field == "parent_id"
+    assert mod.store.list_replies([parent.id]) == [] and count_m(mod) == 0
 
 
 def test_staff_and_imported_comments_are_not_scored(mod, moderator):

@@ -34,6 +34,16 @@ class RootPage:
     limit: int = 50
 
 
+@dataclasses.dataclass(frozen=True)
+class QueuePage:
+    """Which held comments to read, oldest first: one story's or every story's, where the
+    last page ended, how many."""
+
+    story_id: int | None = None
+    after: tuple | None = None  # the queue key (``queue_key``) of the last comment already shown
+    limit: int = 50
+
+
 class Store(abc.ABC):
     #: True when a point read costs microseconds and never waits on a network (SQLite):
     #: the web layer may then run it on the event loop instead of a worker thread.
@@ -118,6 +128,11 @@ class Store(abc.ABC):
         with this ``Author.identity_key``, on any story (moderation's context)."""
 
     @abc.abstractmethod
+    def list_queue(self, page: QueuePage) -> list[Comment]:
+        """Comments waiting for a moderator (pending), oldest first, on any story or on
+        ``page.story_id``'s."""
+
+    @abc.abstractmethod
     def list_roots(self, page: RootPage) -> list[Comment]:
         """Top-level comments a reader can see something of (visible, or tombstones
         with visible replies), in page order."""
@@ -137,6 +152,11 @@ def from_us(us: int) -> datetime:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def queue_key(comment: Comment) -> tuple:
+    """Where a held comment stands in the moderators' queue: what its cursor remembers."""
+    return (to_us(comment.created_at), comment.id)
 
 
 def sort_key(comment: Comment, sort: Sort) -> tuple:

@@ -15,7 +15,7 @@ from importlib import resources
 
 from parley.domain import Author, AuthorKind, Comment, CommentState, Notice, Story, utcnow, verdict_from_dict
 from parley.errors import Conflict
-from parley.store.base import RootPage, Sort, Store, from_us, to_us
+from parley.store.base import QueuePage, RootPage, Sort, Store, from_us, to_us
 
 _VISIBLE = "('published', 'folded')"
 
@@ -291,6 +291,22 @@ class SQLStore(Store):
         newest first from ``comments_by_author``."""
         return (f"{_COMMENT_SELECT} WHERE a.identity_key = ? AND c.state <> 'deleted'"
                 " ORDER BY c.created_at DESC LIMIT ?", [identity_key, limit])
+
+    def list_queue(self, page: QueuePage) -> list[Comment]:
+        return [_comment(r) for r in self._all(*self.queue_query(page))]
+
+    def queue_query(self, page: QueuePage) -> tuple[str, list]:
+        """The SQL for a page of the moderators' queue; it walks the partial index of held
+        comments (all of them, or one story's), never the comments table."""
+        where, params = ["c.state = 'pending'"], []
+        if page.story_id is not None:
+            where.append("c.story_id = ?")
+            params.append(page.story_id)
+        if page.after:
+            where.append("(c.created_at, c.id) > (?, ?)")
+            params += page.after
+        params.append(page.limit)
+        return (f"{_COMMENT_SELECT} WHERE {' AND '.join(where)} ORDER BY c.created_at, c.id LIMIT ?", params)
 
     def list_roots(self, page: RootPage) -> list[Comment]:
         return [_comment(r) for r in self._all(*self.roots_query(page))]

@@ -99,7 +99,7 @@ async def list_comments(request: Request) -> Response:
     service, _ = _services(request)
     q = request.query_params
     sort, cursor = q.get("sort", "oldest"), q.get("cursor") or None
-    limit = _limit(q.get("limit"))
+    limit = query_limit(q.get("limit"))
 
     def render_for(story: Story):
         def render() -> bytes:
@@ -115,7 +115,8 @@ async def list_comments(request: Request) -> Response:
     return cached_response(request, rendered, "application/json")
 
 
-def _limit(raw: str | None) -> int | None:
+def query_limit(raw: str | None) -> int | None:
+    """``?limit=`` as a number, None when absent; the service checks its range."""
     if raw is None:
         return None
     try:
@@ -172,9 +173,8 @@ def _edit_token(request: Request, data: dict) -> str | None:
 async def edit_comment(request: Request) -> Response:
     service, _ = _services(request)
     data = await read_json(request)
-    (rephrased,) = _flags(data, "rephrased")
     comment = await run_in_threadpool(service.edit, request.path_params["comment_id"],
-                                      _edit_token(request, data), data.get("body"), rephrased=rephrased)
+                                      _edit_token(request, data), data.get("body"))
     return JSONResponse(writers_comment_json(comment))
 
 

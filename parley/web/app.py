@@ -21,7 +21,7 @@ from parley.service import CommentService
 from parley.store import Store, open_store
 from parley.web import admin, api, pages, perspective
 from parley.web.cache import RenderCache
-from parley.web.format import absolute_time, iso, plural, relative_time
+from parley.web.format import absolute_time, flagged_runs, iso, plural, relative_time
 from parley.web.responses import JSONResponse, error_response, wants_json
 from parley.web.security import SecurityHeaders
 
@@ -33,7 +33,7 @@ def _templates() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(iso=iso, absolute_time=absolute_time, relative_time=relative_time, plural=plural,
-                       writer_messages=WRITER_MESSAGES)
+                       flagged_runs=flagged_runs, writer_messages=WRITER_MESSAGES)
     return env
 
 
@@ -102,8 +102,8 @@ def _moderator(config: Config):
     except ModelsMissing as exc:
         raise SystemExit(f"PARLEY_MODERATION=1 but {exc}; or set PARLEY_MODERATION=0 to publish unscored") from None
     if moderator.second is not None:
-        # The second stage loads on first use, and two requests racing that load could
-        # catch it half done: load it now, before any request.
+        # The second stage loads on first use (under its own lock, so requests may share
+        # it from the start): load it now, so the first readers do not wait for it.
         moderator.second.probabilities(["Parley is starting."])
     return moderator
 

@@ -1,4 +1,4 @@
-"""How times and counts read on a page."""
+"""How times, counts and flagged words read on a page."""
 
 from __future__ import annotations
 
@@ -31,3 +31,22 @@ def iso(moment: datetime | None) -> str | None:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def flagged_runs(body: str, spans: list[dict]) -> list[tuple[str, str | None]]:
+    """``body`` cut into runs of text, each with the label of the span that flagged it or
+    None, for a page to mark (``spans`` as a ``Rephrase`` carries them: character offsets,
+    overlaps resolved in favour of the earlier)."""
+    runs: list[tuple[str, str | None]] = []
+    at = 0
+    for span in sorted(spans, key=lambda s: (s["start"], s["end"])):
+        start, end = max(span["start"], at), min(span["end"], len(body))
+        if start >= end:
+            continue
+        if start > at:
+            runs.append((body[at:start], None))
+        runs.append((body[start:end], span["label"]))
+        at = end
+    if at < len(body):
+        runs.append((body[at:], None))
+    return runs

@@ -10,7 +10,7 @@ _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _errors(*codes: int) -> dict:
-    text = {400: "Bad request", 403: "Forbidden", 404: "Unknown story or comment", 409: "Conflict",
+    text = {400: "Bad request", 403: "Forbidden", 404: "Unknown story or comment", 409: "Conflict (field names why)",
             413: "Request body over 256 KiB", 422: "Invalid field", 429: "Too many comments; see Retry-After"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": _ERROR}}} for c in codes}
 
@@ -47,7 +47,7 @@ OPENAPI: dict = {
                 "end": {"type": "integer", "description": "Exclusive."},
                 "label": {"type": "string", "enum": ["toxicity", "severe_toxicity", "insult", "profanity", "threat", "identity_attack", "spam", "off_topic"]},
                 "text": {"type": "string", "description": "The flagged words; in a rephrase answer only."}}},
-            "Thresholds": {"type": ["object", "null"], "description": "{label: {action: threshold}}; action is fold, rephrase, hold or reject, a threshold within (0, 1].",
+            "Thresholds": {"type": ["object", "null"], "description": "{label: {action: threshold}}; action is fold, rephrase, hold or reject, a threshold within (0, 1]. Label by label: a label named here takes these actions instead of the site's; the others keep the site's.",
                            "additionalProperties": {"type": "object", "additionalProperties": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}}},
             "Verdict": {"type": "object", "required": ["scores", "spans", "action", "reasons", "model"], "properties": {
                 "scores": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
@@ -78,6 +78,14 @@ OPENAPI: dict = {
                 "type": "object", "required": ["body_source", "verdict"], "properties": {
                     "verdict": {"oneOf": [{"$ref": "#/components/schemas/Verdict"}, {"type": "null"}],
                                 "description": "null when the comment was never scored (imported, staff, moderation off)."}}}]},
+            "QueuedComment": {"allOf": [{"$ref": "#/components/schemas/ModeratedComment"}, {
+                "type": "object", "required": ["story"], "properties": {
+                    "story": {"type": "object", "required": ["slug", "title"], "properties": {
+                        "slug": {"type": "string"}, "title": {"type": "string"}}}}}]},
+            "Queue": {"type": "object", "required": ["comments", "next_cursor"], "properties": {
+                "comments": {"type": "array", "items": {"$ref": "#/components/schemas/QueuedComment"},
+                             "description": "Pending comments, oldest first."},
+                "next_cursor": {"type": ["string", "null"]}}},
             "NewComment": {"type": "object", "required": ["author_name", "body"], "properties": {
                 "author_name": {"type": "string", "minLength": 1, "maxLength": 50},
                 "body": {"type": "string", "minLength": 1, "maxLength": 5000},
@@ -93,7 +101,7 @@ OPENAPI: dict = {
                 "published_at": {"type": ["string", "null"], "format": "date-time"},
                 "comments_open": {"type": "boolean"}, "comment_count": {"type": "integer"},
                 "moderation_thresholds": {"$ref": "#/components/schemas/Thresholds",
-                                          "description": "Laid over the site's; in story-management answers only."}}},
+                                          "description": "Label by label over the site's; in story-management answers only."}}},
             "StoryChanges": {"type": "object", "properties": {
                 "title": {"type": "string"}, "url": {"type": "string"}, "dateline": {"type": "string"},
                 "body": {"type": "string"}, "credit": {"type": "string"},
@@ -148,11 +156,14 @@ OPENAPI: dict = {
             "get": {"summary": "A comment", "parameters": [_COMMENT_ID, {**_EDIT_TOKEN, "required": False,
                                                                        "description": "A pending comment is shown to its writer, who sends this."}],
                     "responses": {"200": _json({"$ref": "#/components/schemas/Comment"}), **_errors(404)}},
-            "patch": {"summary": "Edit your comment within the edit window (scored again, as a new comment is)",
+            "patch": {"summary": "Edit your comment within the edit window (scored, as a new comment is)",
+                      "description": "An edit never changes who may read the comment. New text moderation would ask to "
+                                     "rephrase, hold or reject is answered 422 with code rephrase, reasons and spans, and "
+                                     "the old text stays. A published or folded comment takes a verdict to publish or fold; "
+                                     "a pending one stays pending until a moderator decides.",
                       "parameters": [_COMMENT_ID, {**_EDIT_TOKEN, "required": False}],
                       "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                          "type": "object", "required": ["body"], "properties": {"body": {"type": "string"}, "edit_token": {"type": "string"},
-                                                                                 "rephrased": {"type": "boolean"}}}}}},
+                          "type": "object", "required": ["body"], "properties": {"body": {"type": "string"}, "edit_token": {"type": "string"}}}}}},
                       "responses": {"200": _json({"$ref": "#/components/schemas/Comment"}), **_errors(403, 404, 422)}},
             "delete": {"summary": "Delete your comment within the edit window (a tombstone stays if it has replies)",
                        "parameters": [_COMMENT_ID, _EDIT_TOKEN],
@@ -161,6 +172,27 @@ OPENAPI: dict = {
             "summary": "Any comment, held and rejected ones too, with moderation's verdict", "security": _ADMIN,
             "parameters": [_COMMENT_ID],
             "responses": {"200": _json({"$ref": "#/components/schemas/ModeratedComment"}), **_errors(403, 404)}}},
+        "/api/v1/admin/queue": {"get": {
+            "summary": "The moderators' queue: pending comments, oldest first", "security": _ADMIN,
+            "parameters": [{"name": "story", "in": "query", "schema": _SLUG["schema"], "description": "Only this story's."},
+                           {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                            "description": "next_cursor from the page before."},
+                           {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+            "responses": {"200": _json({"$ref": "#/components/schemas/Queue"}), **_errors(403, 404, 422)}}},
+        "/api/v1/admin/comments/{comment_id}/approve": {"post": {
+            "summary": "Release a pending, rejected or folded comment to readers",
+            "description": "Published without the notices moderation gave it (the writer's spoiler notice stays, "
+                           "so such a comment is folded behind it); the verdict is kept. Approving a comment readers "
+                           "already see as approved changes nothing. 409 with field state for a deleted comment, "
+                           "parent_id when the comment it replies to is hidden.",
+            "security": _ADMIN, "parameters": [_COMMENT_ID],
+            "responses": {"200": _json({"$ref": "#/components/schemas/ModeratedComment"}), **_errors(403, 404, 409)}}},
+        "/api/v1/admin/comments/{comment_id}/reject": {"post": {
+            "summary": "Reject a comment: moderators only see it",
+            "description": "From pending, published or folded; rejecting a rejected comment changes nothing. 409 with "
+                           "field state for a deleted comment, comment_id when replies readers see hang under it.",
+            "security": _ADMIN, "parameters": [_COMMENT_ID],
+            "responses": {"200": _json({"$ref": "#/components/schemas/ModeratedComment"}), **_errors(403, 404, 409)}}},
         "/api/v1/counts": {"get": {
             "summary": "Comment counts for many stories at once",
             "parameters": [{"name": "slug", "in": "query", "required": True, "style": "form", "explode": True,

@@ -9,7 +9,7 @@ import pytest
 from parley.domain import Author, Comment, CommentState, Notice, Story, utcnow
 from parley.errors import Conflict
 from parley.moderation import Action, Span, Verdict
-from parley.store import RootPage, Sort, sort_key
+from parley.store import QueuePage, RootPage, Sort, queue_key, sort_key
 
 
 def _story(store, slug="story") -> Story:
@@ -249,3 +249,25 @@ def test_an_authors_latest_comments_come_newest_first_on_any_story_but_not_delet
     assert _ids(store.list_by_author(key, 5)) == [latest.id, held.id, first.id]
     assert _ids(store.list_by_author(key, 2)) == [latest.id, held.id]
     assert store.list_by_author("guest:Nobody:", 5) == []
+
+
+def test_the_queue_holds_pending_comments_oldest_first_on_any_story_or_one(store):
+    story, other = _story(store), _story(store, "other")
+    t0 = utcnow() - timedelta(hours=1)
+    first = _comment(store, story, at=t0, state=CommentState.PENDING)
+    _comment(store, story, at=t0 + timedelta(minutes=1))  # published
+    _comment(store, other, at=t0 + timedelta(minutes=2), state=CommentState.REJECTED)
+    elsewhere = _comment(store, other, at=t0 + timedelta(minutes=3), state=CommentState.PENDING)
+    last = _comment(store, story, at=t0 + timedelta(minutes=4), state=CommentState.PENDING)
+    assert _ids(store.list_queue(QueuePage())) == _ids([first, elsewhere, last])
+    assert _ids(store.list_queue(QueuePage(story.id))) == _ids([first, last])
+    assert _ids(store.list_queue(QueuePage(limit=2))) == _ids([first, elsewhere])
+    assert _ids(store.list_queue(QueuePage(after=queue_key(elsewhere)))) == _ids([last])
+    assert _ids(store.list_queue(QueuePage(story.id, after=queue_key(first)))) == _ids([last])
+    got = store.list_queue(QueuePage(other.id))[0]
+    assert (got.story_id, got.author.display_name, got.body_source) == (other.id, "Ann", "hi")
+    was = first.state
+    first.approve()
+    store.update_comment(first, was=was)
+    assert _ids(store.list_queue(QueuePage())) == _ids([elsewhere, last])
+    assert store.comment_counts(["story"]) == {"story": 2}

@@ -3,9 +3,11 @@ every query behind it walks an index, never the comments table."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from parley.store import RootPage, Sort
+from parley.store import QueuePage, RootPage, Sort
 from parley.store.postgres import PostgresStore
 from parley.store.sqlite import SQLiteStore
 
@@ -46,3 +48,12 @@ def test_an_authors_latest_comments_walk_the_author_index(store):
     plan = _plan(store, *store.by_author_query("guest:Ann:", 5))
     assert "comments_by_author" in plan, plan
     assert "SCAN c" not in plan and "Seq Scan on comments" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("story_id, index", [(None, "comments_queue"), (1, "comments_queue_by_story")])
+@pytest.mark.parametrize("with_cursor", [False, True])
+def test_the_moderators_queue_walks_the_index_of_held_comments(store, story_id, index, with_cursor):
+    plan = _plan(store, *store.queue_query(QueuePage(story_id, (1, 1) if with_cursor else None, 50)))
+    assert re.search(rf"\b{index}\b", plan), plan
+    # Walking the whole partial index is fine: it holds the held comments and nothing else.
+    assert not re.search(r"SCAN c$", plan, re.M) and "Seq Scan" not in plan and "TEMP B-TREE" not in plan, plan

@@ -578,9 +578,7 @@ def test_a_comment_to_rephrase_comes_back_marked_and_sent_again_waits_for_a_mode
     other_seen.assert_quiet()
 
 
-def test_an_edit_moderation_sends_back_lists_the_words_and_sent_again_is_held(server, new_context):
-    from parley.domain import WRITER_MESSAGES, CommentState
-
+def test_an_edit_moderation_sends_back_lists_the_words_and_the_comment_stays_as_it_was(server, new_context):
     url = moderated_story(server, spam={"rephrase": 0.5})
     context, seen = new_context()
     page = context.new_page()
@@ -595,21 +593,83 @@ def test_an_edit_moderation_sends_back_lists_the_words_and_sent_again_is_held(se
     mine.locator("button.edit-comment").click()
     box = mine.locator("form.edit-form textarea")
     expect(box).to_have_value("The meeting agenda is long.")
+    expect(box).to_be_focused()  # the Markdown source has arrived
     box.fill(CLICK_HERE)
-    with page.expect_response(lambda r: r.request.method == "PATCH") as asked:
-        mine.locator("form.edit-form button[type=submit]").click()
-    assert asked.value.status == 422
-    expect(mine.locator("form.edit-form .form-error")).to_contain_text("Please rephrase the marked words")
-    expect(mine.locator("form.edit-form .flagged mark")).to_have_text(["click here"])
+    # Sent back, and sent back again: an edit is never held, and the comment stays published.
+    for _ in range(2):
+        with page.expect_response(lambda r: r.request.method == "PATCH") as asked:
+            mine.locator("form.edit-form button[type=submit]").click()
+        assert asked.value.status == 422
+        assert "rephrased" not in asked.value.request.post_data_json
+        expect(mine.locator("form.edit-form .form-error")).to_contain_text("Please rephrase the marked words")
+        expect(mine.locator("form.edit-form .flagged mark")).to_have_text(["click here"])
     assert api_comment(server, cid)["body_source"] == "The meeting agenda is long."
+    assert api_comment(server, cid)["state"] == "published"
 
+    box.fill("The meeting agenda is long, and the budget too.")
     with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
         mine.locator("form.edit-form button[type=submit]").click()
-    assert saved.value.status == 200 and saved.value.json()["state"] == "pending"
+    assert saved.value.status == 200 and saved.value.json()["state"] == "published"
     mine = comment(page, cid)
     expect(mine.locator("form.edit-form")).to_have_count(0)
-    expect(mine.locator(":scope > article > .pending-note")).to_have_text(WRITER_MESSAGES[CommentState.PENDING])
-    expect(mine.locator("a.reply-link")).to_have_count(0)
-    expect(page.locator("#comments-heading")).to_have_text("0 comments")
-    assert server.service.get_story(MEETING["slug"]).comment_count == 0
+    expect(mine.locator(":scope > article .comment-body")).to_have_text(
+        "The meeting agenda is long, and the budget too.")
+    expect(mine.locator(".pending-note")).to_have_count(0)
+    expect(page.locator("#comments-heading")).to_have_text("1 comment")
+    assert server.service.get_story(MEETING["slug"]).comment_count == 1
+    seen.assert_quiet()
+
+
+def test_the_rephrase_box_goes_when_the_writer_turns_to_another_comment(server, new_context):
+    """The box carries the hidden rephrased=1; left behind, the next comment would be sent as
+    a second attempt and held. Replying elsewhere or cancelling a reply takes it away."""
+    url = moderated_story(server, spam={"rephrase": 0.5})
+    pat = post(server, MEETING["slug"], "Pat", "The meeting agenda is long.")
+    context, seen = new_context()
+    page = context.new_page()
+    page.goto(url)
+    form = page.locator("#comment-form")
+    form.get_by_label("Name", exact=True).fill("Minh")
+
+    def send(body: str):
+        form.get_by_label("Comment", exact=True).fill(body)
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            form.get_by_role("button", name="Post comment").click()
+        return posted.value
+
+    first = send(CLICK_HERE)
+    assert first.status == 422
+    expect(form.locator(".rephrase")).to_have_count(1)
+    expect(form.locator("input[name=rephrased]")).to_have_count(1)
+
+    # Replying to Pat instead: the box and its hidden field go, and so does the error.
+    reply_link(page, pat).click()
+    expect(replies_of(page, pat)).to_have_count(0)
+    expect(page.locator(f"#c{pat} > article > #comment-form")).to_have_count(1)
+    expect(form.locator(".rephrase")).to_have_count(0)
+    expect(form.locator("input[name=rephrased]")).to_have_count(0)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    reply = send("A reply about the agenda: click here.")
+    assert reply.status == 422, reply.text()  # asked to rephrase, as a first attempt is; not held
+    assert "rephrased" not in (reply.request.post_data or "")
+    expect(form.locator(".rephrase mark")).to_have_text("click here")
+
+    # Cancelling the reply takes it away too.
+    form.get_by_role("button", name="Cancel reply").click()
+    expect(page.locator("li.comment #comment-form")).to_have_count(0)
+    expect(form.locator(".rephrase")).to_have_count(0)
+    expect(form.locator("input[name=rephrased]")).to_have_count(0)
+    again = send("Another thought on the agenda: click here.")
+    assert again.status == 422, again.text()
+    assert "rephrased" not in (again.request.post_data or "")
+
+    # Sent again as the box asks, it waits for a moderator: the box still does its job.
+    held = send("Another thought on the agenda: click here.")
+    assert held.status == 201 and held.json()["state"] == "pending"
+    assert "rephrased" in (held.request.post_data or "")
+    expect(form.locator(".rephrase")).to_have_count(0)
+    queue = server.service.queue()
+    assert [(e.comment.body_source, e.comment.author.display_name) for e in queue.entries] == [
+        ("Another thought on the agenda: click here.", "Minh")]
+    assert server.service.get_story(MEETING["slug"]).comment_count == 1
     seen.assert_quiet()

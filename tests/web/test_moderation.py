@@ -1,5 +1,5 @@
 """Moderation's verdicts over real HTTP, on both stores, with the shipped models: what a
-writer is answered for each action, what readers see, and what moderators can ask.
+writer is answered for each action, what readers see, and what moderators can ask and do.
 
 Fold, rephrase and hold are forced through a story's own thresholds on the spam label,
 whose scorer is rules ("click here" scores 0.70), so they do not move with the models'
@@ -165,12 +165,175 @@ def test_an_edit_is_scored_again(http):
     assert folded["state"] == "folded" and [n["kind"] for n in folded["notices"]] == ["spam"]
     back = http.patch(url, json={"body": "The meeting agenda is long indeed."}, headers=token).json()
     assert (back["state"], back["notices"]) == ("published", [])
-    http.patch(f"/api/v1/stories/{MEETING['slug']}", json={"moderation_thresholds": {"spam": {"rephrase": 0.5}}})
-    asked = http.patch(url, json={"body": CLICK_HERE}, headers=token)
-    assert asked.status_code == 422 and asked.json()["error"]["spans"] == [FLAGGED]
-    assert http.get(url).json()["body_source"] == "The meeting agenda is long indeed."
-    held = http.patch(url, json={"body": CLICK_HERE, "rephrased": True}, headers=token).json()
-    assert (held["state"], held["message"]) == ("pending", HELD) and count(http) == 0
+
+
+@pytest.mark.parametrize("action", ["rephrase", "hold", "reject"])
+def test_an_edit_moderation_would_hide_goes_back_and_the_comment_stays(http, action):
+    story(http)
+    c = post(http, body="The meeting agenda is long.").json()
+    reply = post(http, name="Bob", body="It was.", parent_id=c["id"]).json()
+    url, token = f"/api/v1/comments/{c['id']}", {"X-Edit-Token": c["edit_token"]}
+    page_before = http.get(f"/stories/{MEETING['slug']}").text  # rendered, and cached
+    assert "The meeting agenda is long." in page_before
+    http.patch(f"/api/v1/stories/{MEETING['slug']}", json={"moderation_thresholds": {"spam": {action: 0.5}}})
+    for rephrased in (False, True):  # sent again, it is still sent back: an edit is never held
+        asked = http.patch(url, json={"body": CLICK_HERE, "rephrased": rephrased}, headers=token)
+        assert asked.status_code == 422, asked.text
+        error = asked.json()["error"]
+        assert (error["code"], error["field"], error["spans"]) == ("rephrase", "body", [FLAGGED])
+        assert error["message"].startswith("Your edit was not saved") and error["reasons"]
+    kept = http.get(url).json()
+    assert (kept["state"], kept["body_source"], kept["edited_at"]) == ("published", "The meeting agenda is long.", None)
+    assert [x["id"] for x in listed(http)] == [c["id"], reply["id"]] and count(http) == 2
+    assert verdict(http, c["id"]).json()["verdict"]["action"] == "publish"
+    assert http.get(f"/stories/{MEETING['slug']}").text.count("The meeting agenda is long.") == 1
+
+
+def test_an_edit_never_releases_a_held_comment(http):
+    story(http, spam={"hold": 0.5})
+    c = post(http).json()
+    assert c["state"] == "pending"
+    url, token = f"/api/v1/comments/{c['id']}", {"X-Edit-Token": c["edit_token"]}
+    fixed = "The agenda for the meeting is on the council's site."
+    edited = http.patch(url, json={"body": fixed}, headers=token)
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["state"], edited.json()["message"], edited.json()["body_source"]) == ("pending", HELD, fixed)
+    assert listed(http) == [] and count(http) == 0 and fixed not in http.get(f"/stories/{MEETING['slug']}").text
+    seen = verdict(http, c["id"]).json()
+    assert (seen["body_source"], seen["verdict"]["action"], seen["verdict"]["spans"]) == (fixed, "publish", [])
+    # Its writer still sees it; a moderator releases it.
+    assert http.get(url, headers=token).json()["state"] == "pending"
+    assert http.post(f"/api/v1/admin/comments/{c['id']}/approve").json()["state"] == "published"
+    assert [x["id"] for x in listed(http)] == [c["id"]] and count(http) == 1
+
+
+def test_an_unscored_edit_clears_the_verdict(store):
+    with serve(store) as live, httpx.Client(base_url=live.url) as http:
+        story(http, spam={"fold": 0.5})
+        c = post(http).json()
+        assert verdict(http, c["id"]).json()["verdict"]["spans"] == [{k: FLAGGED[k] for k in ("start", "end", "label")}]
+    with serve(store, moderation=0) as live, httpx.Client(base_url=live.url) as http:
+        edited = http.patch(f"/api/v1/comments/{c['id']}", json={"body": CLICK_HERE + " Now."},
+                            headers={"X-Edit-Token": c["edit_token"]}).json()
+        assert (edited["state"], edited["notices"]) == ("published", [])
+        assert verdict(http, c["id"]).json()["verdict"] is None
+
+
+# --- the moderators' queue -------------------------------------------------------------
+def queue(http, **params) -> httpx.Response:
+    return http.get("/api/v1/admin/queue", params=params)
+
+
+def decide(http, comment_id, decision, **kw) -> httpx.Response:
+    return http.post(f"/api/v1/admin/comments/{comment_id}/{decision}", **kw)
+
+
+def test_the_queue_lists_held_comments_for_moderators_oldest_first(http):
+    story(http, spam={"hold": 0.5})
+    http.post("/api/v1/stories",
+              json={"slug": "other", "title": "Other", "moderation_thresholds": {"spam": {"hold": 0.5}}})
+    hostile = '<img src=x onerror=alert(1)> click here'
+    first = post(http, name='<b>Ann</b>', body=hostile).json()
+    post(http, name="Pat", body="Excellent news regarding this meeting.")
+    second = post(http, name="Bob", slug="other").json()
+    third = post(http, name="Cat").json()
+    page = queue(http, limit=2)
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"] == "application/json"
+    answer = page.json()
+    assert [c["id"] for c in answer["comments"]] == [first["id"], second["id"]]
+    entry = answer["comments"][0]
+    assert entry["story"] == {"slug": MEETING["slug"], "title": MEETING["title"]}
+    assert (entry["state"], entry["body_source"], entry["author"]["name"]) == ("pending", hostile, "<b>Ann</b>")
+    assert "<img" not in entry["body_html"] and entry["verdict"]["action"] == "hold"
+    assert answer["comments"][1]["story"]["slug"] == "other"
+    rest = queue(http, limit=2, cursor=answer["next_cursor"]).json()
+    assert [c["id"] for c in rest["comments"]] == [third["id"]] and rest["next_cursor"] is None
+    assert [c["id"] for c in queue(http, story=MEETING["slug"]).json()["comments"]] == [first["id"], third["id"]]
+    for params, field, status in (({"story": "nope"}, "story", 404), ({"limit": "x"}, "limit", 422),
+                                  ({"limit": "0"}, "limit", 422), ({"cursor": "bogus"}, "cursor", 422)):
+        bad = queue(http, **params)
+        assert (bad.status_code, bad.json()["error"]["field"]) == (status, field), params
+
+
+def test_approving_a_held_comment_shows_it_to_readers(http):
+    story(http, spam={"hold": 0.5})
+    root = post(http, name="Pat", body="Excellent news regarding this meeting.").json()
+    held = post(http, parent_id=root["id"], spoiler=True).json()
+    assert held["state"] == "pending"
+    page = f"/stories/{MEETING['slug']}"
+    assert "The library budget agenda" not in http.get(page).text  # rendered and cached without it
+    thread = http.get(f"/api/v1/stories/{MEETING['slug']}/comments")
+    etag = thread.headers["etag"]
+    approved = decide(http, held["id"], "approve")
+    assert approved.status_code == 200, approved.text
+    answer = approved.json()
+    assert answer["state"] == "folded" and [n["kind"] for n in answer["notices"]] == ["spoiler"]
+    assert answer["verdict"]["action"] == "hold" and answer["body_source"] == CLICK_HERE
+    assert [c["id"] for c in listed(http)] == [root["id"], held["id"]] and count(http) == 2
+    again = http.get(f"/api/v1/stories/{MEETING['slug']}/comments", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["etag"] != etag
+    assert re.search(rf'<li class="comment" id="c{held["id"]}".*?The library budget agenda', http.get(page).text, re.S)
+    assert http.get(f"/api/v1/comments/{held['id']}").json()["state"] == "folded"
+    assert queue(http).json()["comments"] == []
+    # A moderation fold comes off too; a reject is undone.
+    http.patch(f"/api/v1/stories/{MEETING['slug']}", json={"moderation_thresholds": {"spam": {"fold": 0.5}}})
+    folded = post(http, name="Bob").json()
+    assert folded["state"] == "folded"
+    assert decide(http, folded["id"], "approve").json()["notices"] == []
+    # A story's label replaces the site's actions for it wholesale: this one only rejects.
+    http.patch(f"/api/v1/stories/{MEETING['slug']}", json={"moderation_thresholds": {"spam": {"reject": 0.5}}})
+    rejected = post(http, name="Cat").json()
+    assert rejected["state"] == "rejected"
+    assert decide(http, rejected["id"], "approve").json()["state"] == "published" and count(http) == 4
+
+
+def test_rejecting_takes_a_comment_from_readers(http):
+    story(http, spam={"hold": 0.5})
+    held = post(http).json()
+    shown = post(http, name="Pat", body="Excellent news regarding this meeting.").json()
+    assert "Excellent news" in http.get(f"/stories/{MEETING['slug']}").text
+    assert decide(http, held["id"], "reject").json()["state"] == "rejected"
+    r = decide(http, shown["id"], "reject")
+    assert r.status_code == 200 and r.json()["state"] == "rejected" and r.json()["verdict"]["action"] == "publish"
+    assert listed(http) == [] and count(http) == 0 and queue(http).json()["comments"] == []
+    assert "Excellent news" not in http.get(f"/stories/{MEETING['slug']}").text
+    assert http.get(f"/api/v1/comments/{shown['id']}").status_code == 404
+    assert http.get(f"/api/v1/comments/{held['id']}", headers={"X-Edit-Token": held["edit_token"]}).status_code == 404
+
+
+def test_moderators_actions_answer_404_and_409_naming_the_field(http):
+    story(http)
+    gone = post(http, body="Excellent news regarding this meeting.").json()
+    http.delete(f"/api/v1/comments/{gone['id']}", headers={"X-Edit-Token": gone["edit_token"]})
+    root = post(http, name="Pat", body="The meeting agenda is long.").json()
+    post(http, name="Bob", body="It was.", parent_id=root["id"])
+    for decision in ("approve", "reject"):
+        missing = decide(http, 999999, decision)
+        assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+        deleted = decide(http, gone["id"], decision)
+        assert deleted.status_code == 409, deleted.text
+        assert (deleted.json()["error"]["code"], deleted.json()["error"]["field"]) == ("conflict", "state")
+        assert http.get(f"/api/v1/admin/comments/{gone['id']}/{decision}").status_code == 405
+    replied = decide(http, root["id"], "reject")
+    assert (replied.status_code, replied.json()["error"]["field"]) == (409, "comment_id")
+    assert count(http) == 2
+
+
+def test_the_queue_and_decisions_are_for_moderators_only(store):
+    with serve(store, admin_token="s3cret") as live, httpx.Client(base_url=live.url) as http:
+        admin = {"Authorization": "Bearer s3cret"}
+        http.post("/api/v1/stories", json={**MEETING, "moderation_thresholds": {"spam": {"hold": 0.5}}},
+                  headers=admin)
+        c = post(http).json()
+        for answer in (queue(http), decide(http, c["id"], "approve"), decide(http, c["id"], "reject"),
+                       decide(http, c["id"], "approve", headers={**admin, "Origin": "https://evil.example"}),
+                       decide(http, c["id"], "approve", headers={**admin, "Sec-Fetch-Site": "cross-site"})):
+            assert answer.status_code == 403, answer.text
+            assert answer.json()["error"]["field"] in ("authorization", "origin")
+        assert http.get("/api/v1/admin/queue", headers=admin).json()["comments"][0]["id"] == c["id"]
+        assert decide(http, c["id"], "approve", headers=admin).json()["state"] == "published"
+        assert count(http) == 1
 
 
 # --- a story's thresholds and the moderators' view -----------------------------------

@@ -45,11 +45,17 @@
     }
   }
 
+  // Also drops the box moderation's rephrase answer left, and its hidden rephrased=1:
+  // whatever the form sends next is a first attempt unless moderation asks again.
   function clearError() {
     var box = form.querySelector(".form-error");
     if (box) box.remove();
     var rephrase = form.querySelector(".rephrase");
     if (rephrase) rephrase.remove();
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    });
   }
 
   // Moderation sent the comment back: the server's own rendering of the writer's text with
@@ -73,6 +79,7 @@
     if (!li) return;
     var article = li.querySelector(":scope > article");
     var actions = article.querySelector(":scope > .comment-actions");
+    clearError();  // an answer about another comment
     actions.after(form);
     form.elements.parent_id.value = id;
     form.querySelector("h3").textContent = "Reply to " + name;
@@ -90,6 +97,7 @@
 
   function resetForm() {
     if (!form) return;
+    clearError();
     home.insertBefore(form, homeNext);
     form.elements.parent_id.value = "";
     form.querySelector("h3").textContent = "Join the discussion";
@@ -200,22 +208,26 @@
     box.innerHTML = '<label>Edit your comment<textarea name="body" rows="4"></textarea></label>' +
       '<p class="form-error" role="alert" hidden></p><ul class="flagged" hidden></ul>' +
       '<button type="submit">Save</button> <button type="button" class="cancel-edit">Cancel</button>';
-    box.elements.body.value = body.textContent.trim();
+    var shown = body.textContent.trim();
+    box.elements.body.value = shown;
     body.hidden = true;
     body.after(box);
-    // The Markdown the writer typed, rather than the text it rendered to.
+    // The Markdown the writer typed, rather than the text it rendered to; unless they have
+    // started changing the text meanwhile.
     fetch("/api/v1/comments/" + li.dataset.commentId).then(function (r) { return r.json(); })
-      .then(function (data) { if (data.body_source) box.elements.body.value = data.body_source; })
+      .then(function (data) {
+        if (data.body_source && box.elements.body.value === shown) box.elements.body.value = data.body_source;
+      })
       .finally(function () { box.elements.body.focus(); });
     box.querySelector(".cancel-edit").addEventListener("click", function () { box.remove(); body.hidden = false; });
-    var rephrased = false;  // moderation asked for a rephrase: the next save says it was
     box.addEventListener("submit", function (event) {
       event.preventDefault();
-      api("PATCH", li.dataset.commentId, { body: box.elements.body.value, rephrased: rephrased }).then(function (data) {
+      // An edit never changes who may read the comment: text moderation would hide comes
+      // back as a rephrase answer, and the comment stays as it was.
+      api("PATCH", li.dataset.commentId, { body: box.elements.body.value }).then(function (data) {
         body.innerHTML = data.body_html;  // sanitised by the server when it was written
         box.remove();
         body.hidden = false;
-        showStanding(li, data);
       }).catch(function (err) {
         var msg = box.querySelector(".form-error");
         msg.textContent = err.message;
@@ -224,7 +236,6 @@
         flagged.textContent = "";
         flagged.hidden = true;
         if (err.error && err.error.code === "rephrase") {
-          rephrased = true;
           (err.error.spans || []).forEach(function (span) {
             var item = document.createElement("li");
             var mark = document.createElement("mark");
@@ -236,26 +247,6 @@
         }
       });
     });
-  }
-
-  // An edit is scored again: the comment may now be held for a moderator, or shown again.
-  function showStanding(li, data) {
-    var article = li.querySelector(":scope > article");
-    var wasShown = !li.classList.contains("pending");
-    var shown = data.state === "published" || data.state === "folded";
-    var note = article.querySelector(":scope > .pending-note");
-    if (note) note.remove();
-    li.classList.toggle("pending", !shown);
-    if (!shown) {
-      note = document.createElement("p");
-      note.className = "pending-note";
-      note.textContent = data.message || "";
-      var actions = article.querySelector(":scope > .comment-actions");
-      actions.before(note);
-      var reply = actions.querySelector("a.reply-link");
-      if (reply) reply.remove();
-    }
-    if (shown !== wasShown) adjustCount(shown ? 1 : -1);
   }
 
   function deleteComment(li) {
