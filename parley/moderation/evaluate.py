@@ -69,6 +69,7 @@ class Report:
     identity_count: int
     rates: dict[str, float]
     second_stage_share: float
+    bands: list[tuple[tuple[float, float], float, float]]
 
     def table(self) -> str:
         lines = ["| model | held-out rows | label | n | positives | ROC-AUC | PR-AUC | F1 @ threshold |",
@@ -83,8 +84,14 @@ class Report:
             f"the highest score is {self.identity_worst[1]} {self.identity_worst[0]:.3f} "
             f"for \"{self.identity_worst[2]}\"",
             f"- Share of held-out comments the cascade sends to the second stage: {self.second_stage_share:.1%}",
-            "- Comments/s on this machine (held-out comments, scores only, one process): "
+            "- Comments/s on this machine (held-out comments, verdicts, one process, models loaded): "
             + ", ".join(f"{k} {v:,.0f}" for k, v in self.rates.items()),
+            "",
+            "Bands (first-stage toxicity read again by the second stage): what each costs and buys",
+            "",
+            "| band | share of held-out comments | toxicity ROC-AUC, rows not seen by the baseline |",
+            "|---|---:|---:|",
+            *(f"| {low}–{high} | {share:.1%} | {auc:.4f} |" for (low, high), share, auc in self.bands),
         ]
         return "\n".join(lines)
 
@@ -94,10 +101,13 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
     if limit:
         rows = rows[:limit] if len(rows) <= limit else [rows[i] for i in range(0, len(rows), len(rows) // limit)]
     texts = [r.text for r in rows]
-    log(f"scoring {len(rows):,} held-out rows")
-    ours, _ = moderator.toxicity(texts)
+    log(f"scoring {len(rows):,} held-out rows (the second stage reads them all: minutes)")
     fast = Moderator(moderator.first, moderator.tagger, None, version=moderator.version, fast=True)
     ours_fast, _ = fast.toxicity(texts)
+    accurate = moderator.second.probabilities(texts)
+    unsure = moderator.unsure(ours_fast)
+    ours = ours_fast.copy()
+    ours[unsure] = accurate[unsure]
     unseen = np.array([r.source not in data.SEEN_BY_BASELINE for r in rows])
     baseline = baseline_probabilities([t for t, u in zip(texts, unseen, strict=True) if u])
     metrics: list[Metric] = []
@@ -106,7 +116,7 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
         known = ~np.isnan(target)
         y = (target >= 0.5).astype(int)
         threshold = lowest_threshold(moderator, label)
-        for name, probs in (("parley", ours), ("parley --fast", ours_fast)):
+        for name, probs in (("parley", ours), ("parley --fast", ours_fast), ("parley --accurate", accurate)):
             for rows_name, mask in (("all held-out", known), ("not seen by baseline", known & unseen)):
                 m = _metric(name, rows_name, label, y[mask], probs[mask, j], threshold)
                 if m:
@@ -119,7 +129,8 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
     for source in ("civil", "olid", "hatexplain"):
         sel = np.array([r.source == source for r in rows])
         y = np.array([data.binary(r.targets[0]) for r in rows])[sel]
-        metrics.append(_metric("parley", source, "toxicity", y, ours[sel, 0], lowest_threshold(moderator, "toxicity")))
+        for name, probs in (("parley", ours), ("parley --accurate", accurate)):
+            metrics.append(_metric(name, source, "toxicity", y, probs[sel, 0], lowest_threshold(moderator, "toxicity")))
         metrics.append(_metric("alt-profanity-check", source, "toxicity", y,
                                baseline[np.cumsum(unseen)[sel] - 1], 0.5))
     metrics = [m for m in metrics if m]
@@ -136,9 +147,24 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
     flagged = [s for s, v in zip(sentences, verdicts, strict=True) if v.action != "publish"]
 
     sample = texts[:5000]
-    rates = {"parley": _rate(lambda t: moderator.assess(t), sample),
+    rates = {"parley": _rate(lambda t: moderator.assess(t), sample[:2000]),
              "parley --fast": _rate(lambda t: fast.assess(t), sample),
              "alt-profanity-check": _rate(baseline_probabilities, sample)}
-    low, high = moderator.band
-    share = float(np.mean((ours_fast[:, 0] >= low) & (ours_fast[:, 0] <= high)))
-    return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share)
+    share = float(np.mean(unsure))
+    bands = _bands(moderator, rows, unseen, ours_fast, accurate)
+    return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share, bands)
+
+
+def _bands(moderator: Moderator, rows, unseen: np.ndarray, first: np.ndarray, second: np.ndarray
+           ) -> list[tuple[tuple[float, float], float, float]]:
+    """What other bands would cost and buy: (band, share sent on, toxicity ROC-AUC on the
+    rows the baseline did not see)."""
+    from sklearn.metrics import roc_auc_score
+
+    y = np.array([data.binary(r.targets[0]) for r in rows])
+    out = []
+    for band in ((0.7, 0.8), (0.6, 0.9), (0.4, 0.95), (0.25, 0.75), (0.0, 1.0)):
+        mask = (first[:, 0] >= band[0]) & (first[:, 0] <= band[1])
+        mixed = np.where(mask, second[:, 0], first[:, 0])
+        out.append((band, float(mask.mean()), float(roc_auc_score(y[unseen], mixed[unseen]))))
+    return out

@@ -4,8 +4,10 @@ A per-text Python loop over n-grams (what scikit-learn's vectorisers do) costs a
 millisecond a comment; hashing the batch's bytes as arrays costs a few microseconds,
 which is what lets ``parley score --fast`` keep up with an archive.
 
-A batch becomes one byte buffer: each text lower-cased, UTF-8, framed by spaces and
-separated by a 0 byte. Every n-gram is hashed to a feature index in ``[0, n_features)``;
+A batch becomes one byte buffer: each text lower-cased, with non-ASCII punctuation and
+symbols folded (curly quotes to straight ones, emoji and dashes to spaces, so that
+“idiot” and idiot😡 are the word idiot), UTF-8, framed by spaces and separated by a 0
+byte. Every n-gram is hashed to a feature index in ``[0, n_features)``;
 index 0 is the null feature, taken by n-grams that cross from one text into the next,
 and a model keeps it at weight 0. The hash is a fixed arithmetic one (not Python's
 ``hash``), so features are the same in every process, on every machine.
@@ -17,6 +19,8 @@ contiguous run and per-text sums are one ``np.add.reduceat``.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -48,10 +52,18 @@ class Batch:
     word_text: np.ndarray  # which text each word belongs to
     texts: Sequence[str] = ()
     _offsets: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
+    _word_hashes: np.ndarray | None = None
 
     @property
     def size(self) -> int:
         return len(self.starts)
+
+    def word_hashes(self) -> np.ndarray:
+        """``word_hashes(self)``, computed once: the first stage, the span tagger and the
+        spam rules all read them."""
+        if self._word_hashes is None:
+            self._word_hashes = word_hashes(self)
+        return self._word_hashes
 
     def char_range(self, t: int, b0: int, b1: int) -> tuple[int, int]:
         """Bytes [b0, b1) of the buffer, inside text ``t``, as characters of that text."""
@@ -65,8 +77,35 @@ class Batch:
         return int(offsets[local0]), min(int(offsets[local1 - 1]) + 1, len(text))
 
 
+_FOLDS = {"'": "\u2018\u2019\u201a\u201b\u2032\u02bc", '"': "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb",
+          "-": "\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "...": "\u2026"}
+# Where the non-ASCII punctuation and symbols live; letters in other scripts pass through.
+_SYMBOL_BLOCKS = ((0x80, 0xBF), (0x2000, 0x2BFF), (0x3000, 0x303F), (0xFE00, 0xFE0F), (0xFF01, 0xFF0F),
+                  (0x1F000, 0x1FAFF))
+
+
+@functools.cache
+def _fold_table() -> dict[int, str]:
+    table = {}
+    for low, high in _SYMBOL_BLOCKS:
+        for cp in range(low, high + 1):
+            c = chr(cp)
+            if not c.isalnum() and not unicodedata.category(c).startswith("M"):
+                table[cp] = " "
+    for ascii_form, chars in _FOLDS.items():
+        for c in chars:
+            table[ord(c)] = ascii_form
+    return table
+
+
+def fold(text: str) -> str:
+    """What the features read of a text: lower-cased, symbols folded."""
+    lowered = text.lower()
+    return lowered if lowered.isascii() else lowered.translate(_fold_table())
+
+
 def encode(texts: Sequence[str]) -> Batch:
-    encoded = [(" " + t.lower() + " ").encode("utf-8", "replace") for t in texts]
+    encoded = [(" " + fold(t) + " ").encode("utf-8", "replace") for t in texts]
     buffer = np.frombuffer(b"\0".join(encoded) + b"\0", dtype=np.uint8)
     lengths = np.fromiter((len(e) + 1 for e in encoded), dtype=np.int64, count=len(encoded))
     starts = np.zeros(len(encoded), dtype=np.int64)
@@ -82,13 +121,12 @@ def encode(texts: Sequence[str]) -> Batch:
 
 
 def _byte_to_char(text: str) -> np.ndarray:
-    """For each byte of ``text.lower()`` in UTF-8, the character of ``text`` it encodes.
-    Lower-casing keeps length for all but a few scripts; where it does not, offsets are
-    clipped to the text."""
-    lowered = text.lower()
-    sizes = np.fromiter((len(c.encode("utf-8", "replace")) for c in lowered), dtype=np.int64, count=len(lowered))
-    chars = np.repeat(np.arange(len(lowered), dtype=np.int64), sizes)
-    return np.clip(chars, 0, max(len(text) - 1, 0))
+    """For each byte of ``fold(text)`` in UTF-8, the character of ``text`` it came from.
+    Folding character by character gives the same bytes as folding the whole text (the
+    one context rule of ``lower``, Greek final sigma, keeps the length), and a character
+    that folds to more (İ to i and a combining dot, … to ...) owns all of them."""
+    sizes = np.fromiter((len(fold(c).encode("utf-8", "replace")) for c in text), dtype=np.int64, count=len(text))
+    return np.repeat(np.arange(len(text), dtype=np.int64), sizes)
 
 
 @dataclasses.dataclass
@@ -165,7 +203,7 @@ def occurrences(batch: Batch, n_features: int, char_range: tuple[int, int] = (3,
     if n_features & (n_features - 1):
         raise ValueError(f"n_features must be a power of two, not {n_features}")
     kinds = char_ngrams(batch, char_range, n_features)
-    hashes = word_hashes(batch)
+    hashes = batch.word_hashes()
     kinds.append(words(batch, hashes, n_features))
     if word_grams >= 2:
         kinds.append(word_bigrams(batch, hashes, n_features))

@@ -1,10 +1,13 @@
 """The shipped models and a policy, together: text and context in, verdicts out.
 
 Scoring is a cascade. The first stage (``linear.py``) scores every comment; where its
-toxicity falls inside the uncertain band, the second stage (``transformer.py``) reads
-the comment too and the two are averaged. Spam and off-topic scorers add their labels;
-the span tagger marks the words behind the toxic labels. ``fast=True`` stops after the
-first stage, for bulk archives.
+toxicity falls inside the band around the fold threshold, the second stage
+(``transformer.py``) reads the comment and its scores replace the first stage's. The
+band is where a fold is least certain, and narrow because the second stage reads some
+70 comments a second on one core (see the model card for what a wider one buys). Spam
+and off-topic scorers add their labels; the span tagger marks the words behind the
+toxic labels. ``fast=True`` stops after the
+first stage, for bulk archives; ``accurate=True`` sends every comment to the second.
 
 ``Moderator.shipped()`` loads the artefacts in ``parley/moderation/models`` (made by
 ``parley train``); their ``manifest.json`` names the model version and the band.
@@ -20,16 +23,18 @@ from pathlib import Path
 import numpy as np
 
 from parley.moderation import features
-from parley.moderation.base import Context, Scores, Span
+from parley.moderation.base import LABELS, Context, Scores, Span
 from parley.moderation.data import MODEL_LABELS
 from parley.moderation.linear import LinearScorer
-from parley.moderation.policy import Policy, Verdict
+from parley.moderation.policy import Action, Policy, Verdict
 from parley.moderation.spam import SpamScorer
 from parley.moderation.spans import SpanTagger
 from parley.moderation.topic import OffTopicScorer
 from parley.moderation.transformer import TransformerScorer
 
 MODELS_DIR = Path(__file__).parent / "models"
+# Scores are laid out as one row per text in LABELS order; the models fill the first columns.
+assert LABELS[:len(MODEL_LABELS)] == MODEL_LABELS
 # Labels a toxic span can be credited to, most specific first.
 _SPAN_LABELS = ("threat", "identity_attack", "insult", "profanity", "severe_toxicity", "toxicity")
 
@@ -42,10 +47,12 @@ class Moderator:
     """Scores comments and decides what readers see of them.
 
     ``band`` is the first stage's toxicity range ``(low, high)`` sent to the second stage.
+    Safe to share between threads: after loading, nothing in it changes, onnxruntime's
+    ``run`` may be called concurrently, and the second stage loads under its own lock.
     """
 
     def __init__(self, first: LinearScorer, tagger: SpanTagger, second: TransformerScorer | None,
-                 *, version: str, band: tuple[float, float] = (0.2, 0.8), policy: Policy | None = None,
+                 *, version: str, band: tuple[float, float] = (0.7, 0.8), policy: Policy | None = None,
                  fast: bool = False) -> None:
         self.first = first
         self.tagger = tagger
@@ -58,8 +65,8 @@ class Moderator:
         self.topic = OffTopicScorer(first)
 
     @classmethod
-    def load(cls, models_dir: Path = MODELS_DIR, *, fast: bool = False, policy: Policy | None = None,
-             threads: int = 1) -> Moderator:
+    def load(cls, models_dir: Path = MODELS_DIR, *, fast: bool = False, accurate: bool = False,
+             policy: Policy | None = None, threads: int = 1) -> Moderator:
         manifest_path = Path(models_dir) / "manifest.json"
         if not manifest_path.exists():
             raise ModelsMissing(f"no models in {models_dir}: run `parley train`")
@@ -67,12 +74,14 @@ class Moderator:
         first = LinearScorer.load(Path(models_dir) / "linear.npz")
         tagger = SpanTagger.load(Path(models_dir) / "spans.npz")
         second = None if fast else TransformerScorer(Path(models_dir), threads=threads)
-        return cls(first, tagger, second, version=manifest["version"], band=tuple(manifest["band"]),
-                   policy=policy, fast=fast)
+        band = (0.0, 1.0) if accurate else tuple(manifest["band"])
+        return cls(first, tagger, second, version=manifest["version"], band=band, policy=policy, fast=fast)
 
     @property
     def model(self) -> str:
-        return self.version + ("+fast" if self.fast else "")
+        if self.fast:
+            return self.version + "+fast"
+        return self.version + ("+accurate" if self.band == (0.0, 1.0) else "")
 
     # --- scores ---------------------------------------------------------------------------
 
@@ -81,34 +90,55 @@ class Moderator:
         batch = features.encode(texts)
         probs = 1.0 / (1.0 + np.exp(-self.first.logits(batch)))
         if not self.fast:
-            low, high = self.band
-            unsure = np.flatnonzero((probs[:, 0] >= low) & (probs[:, 0] <= high))
+            unsure = np.flatnonzero(self.unsure(probs))
             if len(unsure):
-                second = self.second.probabilities([texts[i] for i in unsure])
-                probs[unsure] = (probs[unsure] + second) / 2
+                probs[unsure] = self.second.probabilities([texts[i] for i in unsure])
         return probs, batch
+
+    def _score(self, texts: list[str], contexts: list[Context], policy: Policy
+               ) -> tuple[np.ndarray, list[list[Span]]]:
+        """(texts, LABELS) scores rounded to 4 places, and each text's spans."""
+        probs, batch = self.toxicity(texts)
+        tagged = self._spans(texts, probs, policy)
+        spam = self.spam.score(texts, contexts, batch)
+        topic = self.topic.score(texts, contexts)
+        values = np.empty((len(texts), len(LABELS)))
+        values[:, :len(MODEL_LABELS)] = probs
+        values[:, LABELS.index("spam")] = [s.values["spam"] for s in spam]
+        values[:, LABELS.index("off_topic")] = [s.values["off_topic"] for s in topic]
+        values = np.round(values, 4)
+        spans = []
+        for i in range(len(texts)):
+            found = spam[i].spans
+            if tagged[i]:
+                label = _span_label(dict(zip(LABELS, values[i].tolist(), strict=True)), policy)
+                found = sorted([*found, *(Span(s, e, label) for s, e in tagged[i])], key=lambda s: (s.start, s.end))
+            spans.append(found)
+        return values, spans
+
+    def unsure(self, first: np.ndarray) -> np.ndarray:
+        """Which rows of first-stage probabilities the second stage reads."""
+        low, high = self.band
+        return (first[:, 0] >= low) & (first[:, 0] <= high)
 
     def scores(self, texts: Sequence[str], contexts: Sequence[Context] | None = None,
                policy: Policy | None = None) -> list[Scores]:
         """Every label's score for each text, with the spans behind the toxic labels,
         credited to the most specific label ``policy`` (default: the site's) flags."""
-        policy = policy or self.policy
         texts = list(texts)
         contexts = list(contexts) if contexts is not None else [Context()] * len(texts)
-        probs, batch = self.toxicity(texts)
-        spans = self.tagger.tag(texts, self.first, batch)
-        spam = self.spam.score(texts, contexts, batch)
-        topic = self.topic.score(texts, contexts)
-        out = []
-        for i, row in enumerate(np.round(probs, 4).tolist()):
-            values = dict(zip(MODEL_LABELS, row, strict=True))
-            values["spam"] = spam[i].values["spam"]
-            values["off_topic"] = topic[i].values["off_topic"]
-            found = spam[i].spans
-            if spans[i]:
-                label = _span_label(values, policy)
-                found = sorted([*found, *(Span(s, e, label) for s, e in spans[i])], key=lambda s: (s.start, s.end))
-            out.append(Scores(values, found))
+        values, spans = self._score(texts, contexts, policy or self.policy)
+        return [Scores(dict(zip(LABELS, row, strict=True)), found)
+                for row, found in zip(values.tolist(), spans, strict=True)]
+
+    def _spans(self, texts: list[str], probs: np.ndarray, policy: Policy) -> list[list[tuple[int, int]]]:
+        """Toxic spans for the texts the policy flags on a model label; a verdict keeps
+        spans only for flagged labels, so tagging the rest would be wasted."""
+        flagged = np.flatnonzero((probs >= [policy.floor(label) for label in MODEL_LABELS]).any(axis=1))
+        out: list[list[tuple[int, int]]] = [[] for _ in texts]
+        if len(flagged):
+            for i, found in zip(flagged, self.tagger.tag([texts[i] for i in flagged], self.first), strict=True):
+                out[i] = found
         return out
 
     # --- verdicts -------------------------------------------------------------------------
@@ -116,8 +146,17 @@ class Moderator:
     def assess(self, texts: Sequence[str], contexts: Sequence[Context] | None = None, *,
                policy: Policy | None = None, second_attempt: bool = False) -> list[Verdict]:
         policy = policy or self.policy
-        return [policy.decide(s, model=self.model, second_attempt=second_attempt)
-                for s in self.scores(texts, contexts, policy)]
+        texts = list(texts)
+        contexts = list(contexts) if contexts is not None else [Context()] * len(texts)
+        values, spans = self._score(texts, contexts, policy)
+        # Most comments reach no threshold at all: they are published without the
+        # policy walking its labels one by one.
+        quiet = (values < [policy.floor(label) for label in LABELS]).all(axis=1).tolist()
+        model = self.model
+        return [Verdict(dict(zip(LABELS, row, strict=True)), [], Action.PUBLISH, [], model) if calm
+                else policy.decide(Scores(dict(zip(LABELS, row, strict=True)), found), model=model,
+                                   second_attempt=second_attempt)
+                for row, found, calm in zip(values.tolist(), spans, quiet, strict=True)]
 
     def assess_one(self, text: str, context: Context | None = None, *, policy: Policy | None = None,
                    second_attempt: bool = False) -> Verdict:

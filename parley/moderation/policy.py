@@ -50,7 +50,8 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     "threat": {"hold": 0.8},
     "identity_attack": {"rephrase": 0.8, "hold": 0.9},
     "spam": {"hold": 0.8, "reject": 0.98},
-    "off_topic": {"fold": 0.9},
+    # off_topic is scored and shown to moderators but acts on nothing by default: a short
+    # "Great piece, thanks" shares no words with its story and is not off topic.
 }
 
 
@@ -92,13 +93,18 @@ class Policy:
         object.__setattr__(self, "_floors", {label: min(by_action.values())
                                              for label, by_action in self.thresholds.items() if by_action})
 
+    def floor(self, label: str) -> float:
+        """The lowest score at which ``label`` leads to any action (above 1 if none does)."""
+        return self._floors.get(label, 2.0)
+
     def overridden(self, overrides: Mapping[str, Mapping[str, float]] | None) -> Policy:
-        """This policy with a story's own thresholds laid over it, label by label."""
+        """This policy with a story's own thresholds laid over it, label by label: a label
+        the story names takes the story's actions for it (so a story can loosen or drop
+        an action the site sets), the others keep the site's."""
         if not overrides:
             return self
         merged = {label: dict(by_action) for label, by_action in self.thresholds.items()}
-        for label, by_action in overrides.items():
-            merged.setdefault(label, {}).update(by_action)
+        merged.update({label: dict(by_action) for label, by_action in overrides.items()})
         return Policy(merged)
 
     def decide(self, scores: Scores, *, model: str, second_attempt: bool = False) -> Verdict:
@@ -113,16 +119,16 @@ class Policy:
                 continue
             strongest = max(reached, key=lambda a: a.strength)
             reasons.append(f"{_REASONS[label]} ({label} {value:.2f} ≥ {by_action[strongest.value]:.2f})")
-            driving.append((strongest.strength, label))
+            driving.append((strongest.strength, value, label))
             if strongest.strength > action.strength:
                 action = strongest
         if action is Action.REPHRASE and second_attempt:
             action = Action.HOLD
             reasons.append("still over the line after a chance to rephrase")
         notice = None
-        if action is Action.FOLD:
-            top_label = max(driving)[1]
+        if action is Action.FOLD:  # the notice names what folded it most surely
+            top_label = max(driving)[2]
             notice = FOLD_NOTICES.get(top_label, DEFAULT_FOLD_NOTICE)
-        flagged = {label for _, label in driving}
+        flagged = {label for _, _, label in driving}
         spans = [s for s in scores.spans if s.label in flagged]
         return Verdict(dict(scores.values), spans, action, reasons, model, notice)

@@ -72,8 +72,11 @@ class SpamScorer(Scorer):
         evidence = np.zeros(n)
         spans: list[list[Span]] = [[] for _ in range(n)]
 
-        lowered = "\n".join(texts).lower()
-        lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=n)
+        # Offsets into the lower-cased join come from the lower-cased texts: lower() can
+        # change a text's length (İ), and the next text's start with it.
+        lowered_texts = [t.lower() for t in texts]
+        lowered = "\n".join(lowered_texts)
+        lengths = np.fromiter((len(t) + 1 for t in lowered_texts), dtype=np.int64, count=n)
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         for i in _texts_containing(lowered, starts, _LINK_NEEDLES):
             links = list(_LINK.finditer(texts[i]))
@@ -115,12 +118,13 @@ class SpamScorer(Scorer):
     @staticmethod
     def _low_diversity(batch: features.Batch) -> np.ndarray:
         """Evidence from the same few words over and over: under 35% distinct in 8 or more."""
-        hashes = features.word_hashes(batch)
+        hashes = batch.word_hashes()
         counts = np.bincount(batch.word_text, minlength=batch.size)
         if not len(hashes):
             return np.zeros(batch.size)
-        keys = np.unique((batch.word_text.astype(np.uint64) << np.uint64(40)) | (hashes >> np.uint64(24)))
-        distinct = np.bincount((keys >> np.uint64(40)).astype(np.int64), minlength=batch.size)
+        keys = np.sort((batch.word_text.astype(np.uint64) << np.uint64(40)) | (hashes >> np.uint64(24)))
+        first = np.concatenate(([True], keys[1:] != keys[:-1]))  # sorting beats np.unique here
+        distinct = np.bincount((keys[first] >> np.uint64(40)).astype(np.int64), minlength=batch.size)
         ratio = distinct / np.maximum(counts, 1)
         low = (counts >= 8) & (ratio < 0.35)
         return np.where(low, 3 * (0.35 - ratio) / 0.35 + 0.5, 0.0)

@@ -57,7 +57,7 @@ class SpanTagger:
         """Per word: hashed indices of the word, its neighbours and its first and last
         four letters (which catch inflections and disguises), and the first stage's
         per-label weights for the word."""
-        hashes = features.word_hashes(batch)
+        hashes = batch.word_hashes()
         prefix = features.word_hashes(dataclasses.replace(
             batch, word_ends=np.minimum(batch.word_ends, batch.word_starts + _AFFIX))) ^ _SALT_PREFIX
         suffix = features.word_hashes(dataclasses.replace(
@@ -70,7 +70,8 @@ class SpanTagger:
             same_next[:-1] = same_prev[1:]
         prev = np.where(same_prev, np.roll(hashes, 1), np.uint64(0)) ^ _SALT_PREV
         nxt = np.where(same_next, np.roll(hashes, -1), np.uint64(0)) ^ _SALT_NEXT
-        index = np.stack([features.feature_index(h, self.n_features) for h in (hashes, prev, nxt, prefix, suffix)], axis=1)
+        index = np.stack([features.feature_index(h, self.n_features)
+                          for h in (hashes, prev, nxt, prefix, suffix)], axis=1)
         return index, first.word_weights(hashes).astype(np.float64), hashes
 
     def fit(self, texts: Sequence[str], spans: Sequence[Sequence[int]], first: LinearScorer) -> SpanTagger:

@@ -54,11 +54,18 @@ def _parse(line: bytes, line_no: int) -> tuple[object, str, Context]:
 
 
 def _batches(lines: Iterable[bytes], size: int) -> Iterator[list[tuple[object, str, Context]]]:
+    """Batches of parsed lines; a bad line ends the stream after the batch before it,
+    so every line above it gets its verdict."""
     batch = []
     for line_no, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        batch.append(_parse(line, line_no))
+        try:
+            batch.append(_parse(line, line_no))
+        except InputError:
+            if batch:
+                yield batch
+            raise
         if len(batch) == size:
             yield batch
             batch = []
@@ -68,6 +75,8 @@ def _batches(lines: Iterable[bytes], size: int) -> Iterator[list[tuple[object, s
 
 def score_stream(source: BinaryIO, sink: BinaryIO, moderator: Moderator, *, batch_size: int = 2048) -> int:
     """Score every line of ``source`` into ``sink``; returns the number scored."""
+    if batch_size < 1:
+        raise InputError(f"--batch must be at least 1, not {batch_size}")
     count = 0
     for batch in _batches(source, batch_size):
         verdicts = moderator.assess([text for _, text, _ in batch], [c for _, _, c in batch])

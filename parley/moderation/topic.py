@@ -22,12 +22,13 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 _SUFFIXES = ("ations", "ation", "ians", "ings", "ing", "ian", "ies", "ed", "es", "s", "e", "y")
 # Words that carry no topic, whatever the story.
 _STOP = frozenset("""
-the and for are but not you all any can had her was one our out has him his how its may new now own see two way who
-did get got let put say she too use that this with have from they will would there their what about which when your
-said each she just like them than then some could other into more only also very even back after most over such here
-why where while should because being been were these those does doing done much many well really know think people
-make made going want thing things still every never always again something anything nothing someone everyone
-""".split())
+the and for are but not you all any can had her was one our out has him his how its may new now own
+see two way who did get got let put say she too use that this with have from they will would there
+their what about which when your said each she just like them than then some could other into more
+only also very even back after most over such here why where while should because being been were
+these those does doing done much many well really know think people make made going want thing
+things still every never always again something anything nothing someone everyone
+""".split())  # noqa: SIM905 (a word list reads better as words)
 
 
 def _stem(word: str) -> str:
@@ -60,7 +61,8 @@ class OffTopicScorer(Scorer):
         self.min_words = min_words
 
     def score(self, texts: Sequence[str], contexts: Sequence[Context] | None = None) -> list[Scores]:
-        contexts = contexts or [Context()] * len(texts)
+        if not contexts or not any(c.story_title or c.story_body for c in contexts):
+            return [Scores({"off_topic": 0.0}) for _ in texts]
         return [Scores({"off_topic": round(self._one(text, context), 4)})
                 for text, context in zip(texts, contexts, strict=True)]
 

@@ -32,14 +32,22 @@ def test_ngrams_do_not_cross_from_one_text_into_the_next():
 
 
 def test_char_range_maps_bytes_back_to_characters():
-    texts = ["plain idiot", "naïve idiot 🙂 idiot"]
+    texts = ["plain idiot", "naïve idiot 🙂 idiot", "İstanbul idiot", "ΣΑΣ idiot…idiot"]
     batch = features.encode(texts)
     found = []
     for k in range(len(batch.word_starts)):
         t = int(batch.word_text[k])
         lo, hi = batch.char_range(t, int(batch.word_starts[k]), int(batch.word_ends[k]))
         found.append((t, texts[t][lo:hi]))
-    assert found == [(0, "plain"), (0, "idiot"), (1, "naïve"), (1, "idiot"), (1, "🙂"), (1, "idiot")]
+    assert found == [(0, "plain"), (0, "idiot"), (1, "naïve"), (1, "idiot"), (1, "idiot"),
+                     (2, "İstanbul"), (2, "idiot"), (3, "ΣΑΣ"), (3, "idiot"), (3, "idiot")]
+
+
+def test_curly_quotes_and_emoji_do_not_stick_to_words():
+    plain = features.word_hashes(features.encode(['You are an "idiot"... idiot!']))
+    fancy = features.word_hashes(features.encode(["You are an “idiot”… idiot😡"]))
+    assert plain.tolist() == fancy.tolist()
+    assert features.fold("It’s “fine” — really") == "it's \"fine\" - really"
 
 
 def test_counts_matrix_adds_repeated_ngrams():

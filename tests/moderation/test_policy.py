@@ -49,8 +49,21 @@ def test_spans_shown_are_those_of_flagged_labels():
 def test_a_story_overrides_the_site_label_by_label():
     strict = POLICY.overridden({"toxicity": {"hold": 0.5}})
     assert strict.decide(Scores({"toxicity": 0.55}), model="m").action is Action.HOLD
-    assert strict.thresholds["toxicity"]["fold"] == 0.6  # the rest of the site's stands
+    assert strict.thresholds["toxicity"] == {"hold": 0.5}  # the story's actions for the label it names
+    assert strict.thresholds["spam"] == POLICY.thresholds["spam"]  # the site's for the others
     assert POLICY.decide(Scores({"toxicity": 0.55}), model="m").action is Action.PUBLISH
+
+
+def test_a_story_can_loosen_an_action_the_site_sets():
+    lenient = POLICY.overridden({"toxicity": {"fold": 0.95}})
+    assert lenient.decide(Scores({"toxicity": 0.9}), model="m").action is Action.PUBLISH
+
+
+def test_the_fold_notice_names_the_label_that_folded_most_surely():
+    both = Policy({"toxicity": {"fold": 0.5}, "spam": {"fold": 0.5}})
+    assert both.decide(Scores({"toxicity": 0.6, "spam": 0.9}), model="m").notice.startswith("This comment may be spam")
+    assert both.decide(Scores({"toxicity": 0.9, "spam": 0.6}), model="m").notice.startswith(
+        "This comment may be offensive")
 
 
 @pytest.mark.parametrize("thresholds, words", [({"rudeness": {"fold": 0.5}}, "unknown label"),

@@ -43,10 +43,12 @@ def test_fast_names_its_model(tmp_path):
     assert out[0]["model"].endswith("+fast")
 
 
-def test_a_bad_line_is_named_and_fails():
-    result = _score([json.dumps({"id": 1, "text": "fine"}), json.dumps({"id": 2, "txt": "typo"})])
+def test_a_bad_line_is_named_and_fails_after_the_verdicts_above_it():
+    result = _score([json.dumps({"id": 1, "text": "fine"}), json.dumps({"id": 2, "txt": "typo"}),
+                     json.dumps({"id": 3, "text": "never read"})])
     assert result.returncode == 2
     assert "line 2: text must be a string" in result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1]
     result = _score(["{not json"])
     assert result.returncode == 2 and "line 1: not JSON" in result.stderr
 
@@ -54,3 +56,17 @@ def test_a_bad_line_is_named_and_fails():
 def test_a_missing_input_file_is_a_clear_error(tmp_path):
     result = _score([], "--input", str(tmp_path / "nope.jsonl"))
     assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+def test_a_batch_size_below_one_is_refused():
+    result = _score([json.dumps({"id": 1, "text": "fine"})], "--batch", "0")
+    assert result.returncode == 2 and "--batch must be at least 1" in result.stderr
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps({"id": i, "text": f"comment {i}"}) for i in range(20000)) + "\n")
+    result = subprocess.run(f"{sys.executable} -m parley.cli score --fast --input {path} | head -1",
+                            shell=True, capture_output=True, text=True, timeout=120)
+    assert json.loads(result.stdout)["id"] == 0
+    assert "Traceback" not in result.stderr
