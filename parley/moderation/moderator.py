@@ -96,24 +96,21 @@ class Moderator:
         return probs, batch
 
     def _score(self, texts: list[str], contexts: list[Context], policy: Policy
-               ) -> tuple[np.ndarray, list[list[Span]]]:
-        """(texts, LABELS) scores rounded to 4 places, and each text's spans."""
+               ) -> tuple[np.ndarray, dict[int, list[Span]]]:
+        """(texts, LABELS) scores rounded to 4 places, and the spans of the texts with any."""
         probs, batch = self.toxicity(texts)
         tagged = self._spans(texts, probs, policy)
-        spam = self.spam.score(texts, contexts, batch)
-        topic = self.topic.score(texts, contexts)
+        spam, spam_spans = self.spam.values(texts, contexts, batch)
         values = np.empty((len(texts), len(LABELS)))
         values[:, :len(MODEL_LABELS)] = probs
-        values[:, LABELS.index("spam")] = [s.values["spam"] for s in spam]
-        values[:, LABELS.index("off_topic")] = [s.values["off_topic"] for s in topic]
+        values[:, LABELS.index("spam")] = spam
+        values[:, LABELS.index("off_topic")] = self.topic.values(texts, contexts)
         values = np.round(values, 4)
-        spans = []
-        for i in range(len(texts)):
-            found = spam[i].spans
-            if tagged[i]:
-                label = _span_label(dict(zip(LABELS, values[i].tolist(), strict=True)), policy)
-                found = sorted([*found, *(Span(s, e, label) for s, e in tagged[i])], key=lambda s: (s.start, s.end))
-            spans.append(found)
+        spans = dict(spam_spans)
+        for i in np.flatnonzero([bool(t) for t in tagged]).tolist():
+            label = _span_label(dict(zip(LABELS, values[i].tolist(), strict=True)), policy)
+            spans[i] = sorted([*spans.get(i, []), *(Span(s, e, label) for s, e in tagged[i])],
+                              key=lambda s: (s.start, s.end))
         return values, spans
 
     def unsure(self, first: np.ndarray) -> np.ndarray:
@@ -128,8 +125,8 @@ class Moderator:
         texts = list(texts)
         contexts = list(contexts) if contexts is not None else [Context()] * len(texts)
         values, spans = self._score(texts, contexts, policy or self.policy)
-        return [Scores(dict(zip(LABELS, row, strict=True)), found)
-                for row, found in zip(values.tolist(), spans, strict=True)]
+        return [Scores(dict(zip(LABELS, row, strict=True)), spans.get(i, []))
+                for i, row in enumerate(values.tolist())]
 
     def _spans(self, texts: list[str], probs: np.ndarray, policy: Policy) -> list[list[tuple[int, int]]]:
         """Toxic spans for the texts the policy flags on a model label; a verdict keeps
@@ -154,9 +151,9 @@ class Moderator:
         quiet = (values < [policy.floor(label) for label in LABELS]).all(axis=1).tolist()
         model = self.model
         return [Verdict(dict(zip(LABELS, row, strict=True)), [], Action.PUBLISH, [], model) if calm
-                else policy.decide(Scores(dict(zip(LABELS, row, strict=True)), found), model=model,
+                else policy.decide(Scores(dict(zip(LABELS, row, strict=True)), spans.get(i, [])), model=model,
                                    second_attempt=second_attempt)
-                for row, found, calm in zip(values.tolist(), spans, quiet, strict=True)]
+                for i, (row, calm) in enumerate(zip(values.tolist(), quiet, strict=True))]
 
     def assess_one(self, text: str, context: Context | None = None, *, policy: Policy | None = None,
                    second_attempt: bool = False) -> Verdict:

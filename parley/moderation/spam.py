@@ -65,9 +65,16 @@ class SpamScorer(Scorer):
 
     def score(self, texts: Sequence[str], contexts: Sequence[Context] | None = None,
               batch: features.Batch | None = None) -> list[Scores]:
+        values, spans = self.values(texts, contexts, batch)
+        return [Scores({"spam": v}, spans.get(i, [])) for i, v in enumerate(values.tolist())]
+
+    def values(self, texts: Sequence[str], contexts: Sequence[Context] | None = None,
+               batch: features.Batch | None = None) -> tuple[np.ndarray, dict[int, list[Span]]]:
+        """The batch's spam scores as an array, and the spans of the texts that have any:
+        what ``score`` returns, without an object per text (an archive has millions)."""
         n = len(texts)
         if not n:
-            return []
+            return np.zeros(0), {}
         batch = batch if batch is not None else features.encode(texts)
         evidence = np.zeros(n)
         spans: list[list[Span]] = [[] for _ in range(n)]
@@ -99,11 +106,8 @@ class SpamScorer(Scorer):
                 if any(SequenceMatcher(None, texts[i], earlier).ratio() >= self.flood_similarity
                        for earlier in context.author_recent_texts[:10]):
                     evidence[i] += 1.5
-        out = []
-        for i in range(n):
-            found = sorted(spans[i], key=lambda s: (s.start, s.end)) if spans[i] else []
-            out.append(Scores({"spam": round(_squash(float(evidence[i])), 4)}, found))
-        return out
+        found = {i: sorted(spans[i], key=lambda s: (s.start, s.end)) for i in range(n) if spans[i]}
+        return np.round(1.0 - np.exp(-evidence), 4), found
 
     @staticmethod
     def _repeating(batch: features.Batch) -> set[int]:

@@ -72,7 +72,8 @@ class SpanTagger:
         nxt = np.where(same_next, np.roll(hashes, -1), np.uint64(0)) ^ _SALT_NEXT
         index = np.stack([features.feature_index(h, self.n_features)
                           for h in (hashes, prev, nxt, prefix, suffix)], axis=1)
-        return index, first.word_weights(hashes).astype(np.float64), hashes
+        dense = np.hstack([first.word_weights(hashes).astype(np.float64), _inner_ngram_weights(batch, first)])
+        return index, dense, hashes
 
     def fit(self, texts: Sequence[str], spans: Sequence[Sequence[int]], first: LinearScorer) -> SpanTagger:
         import scipy.sparse
@@ -144,3 +145,27 @@ class SpanTagger:
             tagger.intercept_ = float(meta["intercept"])
         return tagger
 
+
+
+def _inner_ngram_weights(batch: features.Batch, first: LinearScorer) -> np.ndarray:
+    """Per word, the mean first-stage weight of the character n-grams inside it: what
+    lets a word never seen whole ("jackwad") borrow from its parts ("wad", "jack")."""
+    n_words = len(batch.word_starts)
+    total = np.zeros((n_words, first._weighted.shape[1]))
+    count = np.zeros(n_words)
+    if not n_words:
+        return total
+    for n, occ in zip(range(first.char_range[0], first.char_range[1] + 1),
+                      features.char_ngrams(batch, tuple(first.char_range), first.n_features), strict=True):
+        pos = np.arange(len(occ.index))
+        word = np.searchsorted(batch.word_starts, pos + 1, side="right") - 1
+        ok = word >= 0
+        word = np.where(ok, word, 0)
+        # Inside the word, counting the space or mark on either side of it.
+        ok &= (pos >= batch.word_starts[word] - 1) & (pos + n <= batch.word_ends[word] + 1) & (occ.index != 0)
+        word, index = word[ok], occ.index[ok]
+        count += np.bincount(word, minlength=n_words)
+        weights = first._weighted[index]
+        for j in range(total.shape[1]):
+            total[:, j] += np.bincount(word, weights=weights[:, j], minlength=n_words)
+    return total / np.maximum(count, 1)[:, None]

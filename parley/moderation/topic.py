@@ -61,10 +61,13 @@ class OffTopicScorer(Scorer):
         self.min_words = min_words
 
     def score(self, texts: Sequence[str], contexts: Sequence[Context] | None = None) -> list[Scores]:
+        return [Scores({"off_topic": v}) for v in self.values(texts, contexts).tolist()]
+
+    def values(self, texts: Sequence[str], contexts: Sequence[Context] | None = None) -> np.ndarray:
+        """The batch's scores as an array; an archive without stories costs nothing."""
         if not contexts or not any(c.story_title or c.story_body for c in contexts):
-            return [Scores({"off_topic": 0.0}) for _ in texts]
-        return [Scores({"off_topic": round(self._one(text, context), 4)})
-                for text, context in zip(texts, contexts, strict=True)]
+            return np.zeros(len(texts))
+        return np.round([self._one(text, context) for text, context in zip(texts, contexts, strict=True)], 4)
 
     def _rarity(self, words: list[str]) -> np.ndarray:
         batch = features.encode([" ".join(words)])
