@@ -16,7 +16,7 @@ def run(args, url, **kw):
 
 
 def test_migrate_import_and_demo(database_url):
-    assert "applied [1, 2]" in run(["migrate"], database_url).stdout
+    assert "applied [1, 2, 3]" in run(["migrate"], database_url).stdout
     assert "already up to date" in run(["migrate"], database_url).stdout
     args = ["import", "scraped", str(EXAMPLE), "--slug", "s", "--scraped-at", "2024-04-08T12:00:00Z"]
     first = run(args, database_url)

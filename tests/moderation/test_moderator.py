@@ -54,7 +54,7 @@ def test_a_second_attempt_still_over_the_line_is_held():
 
 def test_the_cascade_consults_the_second_stage_only_inside_its_band():
     cascade, fast = shipped(), shipped(fast=True)
-    texts = [ABUSE, _excellent(), "The minister is a clown.", "Get lost."]
+    texts = [ABUSE, _excellent(), "Only a fool would believe this.", "Get lost."]
     full, _ = cascade.toxicity(texts)
     first, _ = fast.toxicity(texts)
     low, high = cascade.band
