@@ -185,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     pace = score.add_mutually_exclusive_group()
     pace.add_argument("--fast", action="store_true", help="first stage only, for bulk archives")
     pace.add_argument("--accurate", action="store_true",
-                      help="the second stage reads every comment (about 70 a second)")
+                      help="the second stage reads every comment (70 to 95 a second)")
     score.add_argument("--batch", type=int, default=2048, help="comments scored together (default 2048)")
     score.set_defaults(func=cmd_score)
 

@@ -1,7 +1,6 @@
 """The model card: what the shipped models learned from, how they map labels, how well
 they do, and where they fail. Written by ``parley eval --card`` from the manifest and a
-fresh evaluation, so its numbers are the ones the table prints. ``parley eval``
-writes it."""
+fresh evaluation, so its numbers are the ones the table prints."""
 
 from __future__ import annotations
 
@@ -80,9 +79,8 @@ so side-by-side rows exclude those sets.
   other registers and dialects (AAVE is over-represented among Davidson's "offensive" tweets) will
   be scored less well, and may be scored unfairly.
 - Civil Comments' labels are shares of a few raters on posts already suspected of toxicity; on
-  those rows every model, ours and the baseline, ranks poorly (see the `civil` rows above), and
-  where a `parley` row is below alt-profanity-check's on the same rows, the `--accurate` row
-  shows what reading every comment with the second stage buys back.
+  those rows every model, ours and the baseline, ranks poorly, and Parley trails
+  alt-profanity-check there (see the `civil` rows above), even with `--accurate`.
 - The default cascade sends only the comments near the fold threshold to the second stage, to
   stay near 1,000 comments/s on one core; the band table above shows what wider bands buy.
 - Sarcasm, coded language and new slurs defeat n-grams; the second stage sees only comments the

@@ -146,8 +146,9 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
                  for label in MODEL_LABELS))
     flagged = [s for s, v in zip(sentences, verdicts, strict=True) if v.action != "publish"]
 
-    sample = texts[:5000]
-    rates = {"parley": _rate(lambda t: moderator.assess(t), sample[:2000]),
+    # One sample for all three, spread over every set (the rows are in file order).
+    sample = texts[::max(1, len(texts) // 2000)][:2000]
+    rates = {"parley": _rate(lambda t: moderator.assess(t), sample),
              "parley --fast": _rate(lambda t: fast.assess(t), sample),
              "alt-profanity-check": _rate(baseline_probabilities, sample)}
     share = float(np.mean(unsure))

@@ -51,8 +51,9 @@ class Batch:
     word_ends: np.ndarray
     word_text: np.ndarray  # which text each word belongs to
     texts: Sequence[str] = ()
-    _offsets: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
-    _word_hashes: np.ndarray | None = None
+    _offsets: dict[int, np.ndarray] = dataclasses.field(default_factory=dict, init=False, repr=False)
+    # Not an init field: a batch copied with other word bounds must not inherit the hashes.
+    _word_hashes: np.ndarray | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -80,7 +81,7 @@ class Batch:
 _FOLDS = {"'": "\u2018\u2019\u201a\u201b\u2032\u02bc", '"': "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb",
           "-": "\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "...": "\u2026"}
 # Where the non-ASCII punctuation and symbols live; letters in other scripts pass through.
-_SYMBOL_BLOCKS = ((0x80, 0xBF), (0x2000, 0x2BFF), (0x3000, 0x303F), (0xFE00, 0xFE0F), (0xFF01, 0xFF0F),
+_SYMBOL_BLOCKS = ((0x80, 0xBF), (0x2000, 0x2BFF), (0x3000, 0x303F), (0xFEFF, 0xFEFF), (0xFF01, 0xFF0F),
                   (0x1F000, 0x1FAFF))
 
 
@@ -90,7 +91,10 @@ def _fold_table() -> dict[int, str]:
     for low, high in _SYMBOL_BLOCKS:
         for cp in range(low, high + 1):
             c = chr(cp)
-            if not c.isalnum() and not unicodedata.category(c).startswith("M"):
+            category = unicodedata.category(c)
+            if category == "Cf":  # invisible (zero-width space, soft hyphen): gone, or "f\u200buck" splits
+                table[cp] = ""
+            elif not c.isalnum() and not category.startswith("M"):
                 table[cp] = " "
     for ascii_form, chars in _FOLDS.items():
         for c in chars:

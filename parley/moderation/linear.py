@@ -124,6 +124,10 @@ class LinearScorer(Scorer):
         """(words, labels): each word's own coefficient times idf, the push it gives alone."""
         return self._weighted[features.feature_index(hashes, self.n_features)]
 
+    def feature_weights(self, index: np.ndarray) -> np.ndarray:
+        """(features, labels): coefficient times idf for feature indices (any n-gram kind)."""
+        return self._weighted[index]
+
     # --- artefact -------------------------------------------------------------------------
 
     def save(self, path: Path) -> None:

@@ -53,7 +53,7 @@ class Moderator:
 
     def __init__(self, first: LinearScorer, tagger: SpanTagger, second: TransformerScorer | None,
                  *, version: str, band: tuple[float, float] = (0.7, 0.8), policy: Policy | None = None,
-                 fast: bool = False) -> None:
+                 fast: bool = False, accurate: bool = False) -> None:
         self.first = first
         self.tagger = tagger
         self.second = second
@@ -61,6 +61,7 @@ class Moderator:
         self.band = band
         self.policy = policy or Policy()
         self.fast = fast or second is None
+        self.accurate = accurate and not self.fast
         self.spam = SpamScorer()
         self.topic = OffTopicScorer(first)
 
@@ -75,13 +76,14 @@ class Moderator:
         tagger = SpanTagger.load(Path(models_dir) / "spans.npz")
         second = None if fast else TransformerScorer(Path(models_dir), threads=threads)
         band = (0.0, 1.0) if accurate else tuple(manifest["band"])
-        return cls(first, tagger, second, version=manifest["version"], band=band, policy=policy, fast=fast)
+        return cls(first, tagger, second, version=manifest["version"], band=band, policy=policy, fast=fast,
+                   accurate=accurate)
 
     @property
     def model(self) -> str:
         if self.fast:
             return self.version + "+fast"
-        return self.version + ("+accurate" if self.band == (0.0, 1.0) else "")
+        return self.version + ("+accurate" if self.accurate else "")
 
     # --- scores ---------------------------------------------------------------------------
 
@@ -99,6 +101,8 @@ class Moderator:
                ) -> tuple[np.ndarray, dict[int, list[Span]]]:
         """(texts, LABELS) scores rounded to 4 places, and the spans of the texts with any."""
         probs, batch = self.toxicity(texts)
+        # Rounded once, here: the policy decides on these, so spans must be chosen on them too.
+        probs = np.round(probs, 4)
         tagged = self._spans(texts, probs, policy)
         spam, spam_spans = self.spam.values(texts, contexts, batch)
         values = np.empty((len(texts), len(LABELS)))

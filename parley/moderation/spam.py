@@ -10,7 +10,6 @@ one. Repetition and shouting are counted over the batch's bytes in numpy.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
@@ -32,11 +31,6 @@ _KNOWN_NEEDLES = ("from home", "earn ", " a day", " per day", " a week", " per w
                   "click ", "buy now", "limited offer", "crypto", "whats", "dm me", "casino", "viagra", "cialis",
                   "payday", "100% free", "free followers")
 _REPEATED_CHAR = re.compile(r"(.)\1{9,}")
-
-
-def _squash(x: float) -> float:
-    """Evidence (0 = none) to a score in [0, 1)."""
-    return 1.0 - math.exp(-x)
 
 
 def _texts_containing(lowered: str, starts: np.ndarray, needles: Sequence[str]) -> set[int]:
@@ -107,6 +101,7 @@ class SpamScorer(Scorer):
                        for earlier in context.author_recent_texts[:10]):
                     evidence[i] += 1.5
         found = {i: sorted(spans[i], key=lambda s: (s.start, s.end)) for i in range(n) if spans[i]}
+        # Evidence (0 = none) to a score in [0, 1).
         return np.round(1.0 - np.exp(-evidence), 4), found
 
     @staticmethod

@@ -103,11 +103,9 @@ class SpanTagger:
         logits = self.coef_[index].sum(axis=1) + dense @ self.dense_coef_ + self.intercept_
         return 1.0 / (1.0 + np.exp(-logits))
 
-    def tag(self, texts: Sequence[str], first: LinearScorer, batch: features.Batch | None = None
-            ) -> list[list[tuple[int, int]]]:
+    def tag(self, texts: Sequence[str], first: LinearScorer) -> list[list[tuple[int, int]]]:
         """Per text, the [start, end) character spans of its toxic words, neighbours joined."""
-        if batch is None:
-            batch = features.encode(texts)
+        batch = features.encode(texts)
         probs = self.word_probabilities(batch, first)
         out: list[list[tuple[int, int]]] = [[] for _ in texts]
         chosen = probs >= self.threshold
@@ -146,12 +144,11 @@ class SpanTagger:
         return tagger
 
 
-
 def _inner_ngram_weights(batch: features.Batch, first: LinearScorer) -> np.ndarray:
     """Per word, the mean first-stage weight of the character n-grams inside it: what
     lets a word never seen whole ("jackwad") borrow from its parts ("wad", "jack")."""
     n_words = len(batch.word_starts)
-    total = np.zeros((n_words, first._weighted.shape[1]))
+    total = np.zeros((n_words, len(first.labels)))
     count = np.zeros(n_words)
     if not n_words:
         return total
@@ -165,7 +162,7 @@ def _inner_ngram_weights(batch: features.Batch, first: LinearScorer) -> np.ndarr
         ok &= (pos >= batch.word_starts[word] - 1) & (pos + n <= batch.word_ends[word] + 1) & (occ.index != 0)
         word, index = word[ok], occ.index[ok]
         count += np.bincount(word, minlength=n_words)
-        weights = first._weighted[index]
+        weights = first.feature_weights(index)
         for j in range(total.shape[1]):
             total[:, j] += np.bincount(word, weights=weights[:, j], minlength=n_words)
     return total / np.maximum(count, 1)[:, None]

@@ -1,7 +1,7 @@
 """The second stage: the fine-tuned MiniLM (``finetune.py``), run with onnxruntime.
 
 It reads a comment as a whole, not as n-grams, which is what the uncertain cases need;
-at a few hundred comments a second on one core it is too slow for every comment of an
+at 70 to 95 comments a second on one core it is too slow for every comment of an
 archive, so the cascade (``moderator.py``) sends it only the cases the first stage is
 unsure of.
 """
@@ -27,7 +27,7 @@ class TransformerScorer(Scorer):
     The batch size is 1 by default, on purpose: the 8-bit model quantises activations
     with one scale per tensor, so a comment scored beside others (and their padding) gets
     a slightly different score than alone. A verdict must not depend on the neighbours,
-    and on one core batching gains nothing measurable (42 comments/s at 1, 8 and 32).
+    and on one core batching gains nothing measurable (the same rate at 1, 8 and 32).
     ``max_tokens`` is 64, not the 128 it was trained on: most comments are shorter, and
     reading at most 64 took it from 72 to 95 comments/s on one core.
     """

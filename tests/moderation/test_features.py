@@ -50,6 +50,14 @@ def test_curly_quotes_and_emoji_do_not_stick_to_words():
     assert features.fold("It’s “fine” — really") == "it's \"fine\" - really"
 
 
+def test_invisible_characters_do_not_split_words():
+    hidden = features.encode(["f\u200buck you id\u00adiot"])
+    plain = features.encode(["fuck you idiot"])
+    assert features.word_hashes(hidden).tolist() == features.word_hashes(plain).tolist()
+    text = "f\u200buck you"
+    assert text[slice(*hidden.char_range(0, int(hidden.word_starts[0]), int(hidden.word_ends[0])))] == "f\u200buck"
+
+
 def test_counts_matrix_adds_repeated_ngrams():
     batch = features.encode(["idiot idiot"])
     occ = features.words(batch, features.word_hashes(batch), 2**10)

@@ -62,3 +62,26 @@ def test_the_cascade_consults_the_second_stage_only_inside_its_band():
     assert any(inside) and not all(inside), first[:, 0]
     for i in range(len(texts)):
         assert (full[i, 0] != first[i, 0]) == inside[i]
+
+
+def test_accurate_sends_every_comment_to_the_second_stage_and_says_so():
+    accurate = Moderator.load(accurate=True)
+    assert accurate.model == accurate.version + "+accurate"
+    first, _ = shipped(fast=True).toxicity(["Get lost.", ABUSE])
+    assert accurate.unsure(first).all()
+    assert not shipped().unsure(first).all()
+
+
+def test_publishing_without_the_policy_walk_agrees_with_the_policy():
+    """``assess`` publishes comments under every threshold without ``Policy.decide``;
+    on real comments the two must agree verdict for verdict."""
+    from parley.moderation import data
+
+    moderator = shipped(fast=True)
+    texts = [r.text for r in data.held_out_rows()[::40]]
+    verdicts = moderator.assess(texts)
+    decided = [moderator.policy.decide(s, model=moderator.model) for s in moderator.scores(texts)]
+    assert any(v.action is Action.PUBLISH for v in verdicts) and any(v.action is not Action.PUBLISH
+                                                                     for v in verdicts)
+    assert [(v.action, v.reasons, v.spans, v.scores) for v in verdicts] == \
+        [(d.action, d.reasons, d.spans, d.scores) for d in decided]

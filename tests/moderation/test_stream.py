@@ -1,6 +1,7 @@
 """``parley score``: JSON Lines in, one verdict a line out, in order, in the fixed shape."""
 
 import json
+import shlex
 import subprocess
 import sys
 
@@ -66,7 +67,8 @@ def test_a_batch_size_below_one_is_refused():
 def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(json.dumps({"id": i, "text": f"comment {i}"}) for i in range(20000)) + "\n")
-    result = subprocess.run(f"{sys.executable} -m parley.cli score --fast --input {path} | head -1",
+    result = subprocess.run(f"{shlex.quote(sys.executable)} -m parley.cli score --fast "
+                            f"--input {shlex.quote(str(path))} | head -1",
                             shell=True, capture_output=True, text=True, timeout=120)
     assert json.loads(result.stdout)["id"] == 0
     assert "Traceback" not in result.stderr
