@@ -8,9 +8,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Mapping
 
-from parley.moderation.policy import Policy, PolicyError
+from parley.moderation.policy import Policy, PolicyError, check_thresholds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,23 +104,6 @@ class Config:
         except ValueError as exc:
             raise PolicyError(f"not JSON ({exc})") from None
         return Policy(check_thresholds(thresholds))
-
-
-def check_thresholds(value: object) -> dict[str, dict[str, float]]:
-    """Moderation thresholds as given (a setting, a story's field) checked and made plain:
-    ``{label: {action: threshold}}``. Raises ``PolicyError`` saying what is wrong."""
-    if not isinstance(value, Mapping):
-        raise PolicyError('thresholds are an object: {"label": {"action": threshold}}')
-    checked: dict[str, dict[str, float]] = {}
-    for label, by_action in value.items():
-        if not isinstance(by_action, Mapping):
-            raise PolicyError(f'{label}: expected an object {{"action": threshold}}')
-        for action, threshold in by_action.items():
-            if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-                raise PolicyError(f"{label}.{action}: a threshold is a number, not {threshold!r}")
-        checked[str(label)] = {str(action): float(t) for action, t in by_action.items()}
-    Policy(checked)  # labels, actions and ranges
-    return checked
 
 
 def settings_markdown() -> str:

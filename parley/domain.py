@@ -12,7 +12,7 @@ import enum
 from datetime import datetime, timezone
 
 from parley.moderation.base import Span
-from parley.moderation.policy import DEFAULT_FOLD_NOTICE, FOLD_NOTICES, Action, Verdict
+from parley.moderation.policy import FOLD_NOTICES, Action, Verdict
 
 
 def utcnow() -> datetime:
@@ -49,11 +49,10 @@ WRITER_MESSAGES = {
 # fold notices are among them: "offensive" and one per label it names (spam, off_topic).
 NOTICE_TEXTS = {
     "spoiler": "This comment contains spoilers. Click here if you want to read.",
-    "offensive": DEFAULT_FOLD_NOTICE,
     **FOLD_NOTICES,
 }
 # The notices moderation gives; a writer's own (a spoiler) are not among them.
-MODERATION_NOTICE_KINDS = frozenset({"offensive", *FOLD_NOTICES})
+MODERATION_NOTICE_KINDS = frozenset(FOLD_NOTICES)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,13 +65,6 @@ class Notice:
     @classmethod
     def of(cls, kind: str) -> Notice:
         return cls(kind, NOTICE_TEXTS.get(kind, f"This comment is folded ({kind}). Click here if you want to read."))
-
-    @classmethod
-    def moderation(cls, text: str | None) -> Notice:
-        """The notice for a moderation fold, from the text the verdict gives."""
-        text = text or DEFAULT_FOLD_NOTICE
-        kind = next((k for k, t in NOTICE_TEXTS.items() if t == text and k in MODERATION_NOTICE_KINDS), "offensive")
-        return cls(kind, text)
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "text": self.text}
@@ -170,7 +162,7 @@ class Comment:
         self.verdict = verdict
         self._publish()
         if verdict.action is Action.FOLD:
-            self.fold(Notice.moderation(verdict.notice))
+            self.fold(Notice.of(verdict.notice_kind or "offensive"))
         elif verdict.action is Action.HOLD:
             self.state = CommentState.PENDING
         elif verdict.action is Action.REJECT:

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from parley.config import Config, check_thresholds
+from parley.config import Config
 from parley.domain import Author, AuthorKind, Comment, CommentState, Notice, Story, utcnow
 from parley.errors import CommentsClosed, Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Rephrase
 from parley.moderation.base import Context
-from parley.moderation.policy import Action, PolicyError, Verdict
+from parley.moderation.policy import Action, PolicyError, Verdict, check_thresholds
 from parley.ratelimit import RateLimiter
 from parley.render import render_body
 from parley.store import QueuePage, RootPage, Sort, Store, queue_key, sort_key

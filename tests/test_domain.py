@@ -68,7 +68,7 @@ def _verdict(action: Action, notice: str | None = None) -> Verdict:
 
 def test_a_verdict_sets_state_and_notice():
     assert _moderated(Action.PUBLISH).state is CommentState.PUBLISHED
-    folded = _moderated(Action.FOLD, FOLD_NOTICES["spam"])
+    folded = _moderated(Action.FOLD, "spam")
     assert folded.state is CommentState.FOLDED and folded.notices == (Notice("spam", FOLD_NOTICES["spam"]),)
     assert _moderated(Action.FOLD, None).notices == (Notice.of("offensive"),)
     assert _moderated(Action.HOLD).state is CommentState.PENDING
@@ -85,14 +85,14 @@ def _moderated(action: Action, notice: str | None = None) -> Comment:
 def test_a_new_verdict_replaces_the_last_ones_notice_and_keeps_the_writers_own():
     c = _comment()
     c.fold(Notice.of("spoiler"))
-    c.moderate(_verdict(Action.FOLD, FOLD_NOTICES["off_topic"]))
+    c.moderate(_verdict(Action.FOLD, "off_topic"))
     assert [n.kind for n in c.notices] == ["spoiler", "off_topic"]
     c.moderate(_verdict(Action.PUBLISH))
     assert [n.kind for n in c.notices] == ["spoiler"] and c.state is CommentState.FOLDED
     c.moderate(_verdict(Action.HOLD))
     assert c.state is CommentState.PENDING
     plain = _comment()
-    plain.moderate(_verdict(Action.FOLD, FOLD_NOTICES["spam"]))
+    plain.moderate(_verdict(Action.FOLD, "spam"))
     plain.moderate(_verdict(Action.PUBLISH))
     assert (plain.state, plain.notices) == (CommentState.PUBLISHED, ())
 
@@ -105,7 +105,7 @@ def test_a_verdict_to_rephrase_is_never_kept():
 def test_an_edits_verdict_never_changes_who_may_read():
     c = _comment()
     c.fold(Notice.of("spoiler"))
-    c.moderate_edit(_verdict(Action.FOLD, FOLD_NOTICES["spam"]))
+    c.moderate_edit(_verdict(Action.FOLD, "spam"))
     assert c.state is CommentState.FOLDED and [n.kind for n in c.notices] == ["spoiler", "spam"]
     c.moderate_edit(None)  # not scored: no verdict, and moderation's notice was for the old text
     assert (c.verdict, [n.kind for n in c.notices], c.state) == (None, ["spoiler"], CommentState.FOLDED)
@@ -113,7 +113,7 @@ def test_an_edits_verdict_never_changes_who_may_read():
         with pytest.raises(ValueError):
             c.moderate_edit(_verdict(action))
     held = _moderated(Action.HOLD)
-    held.moderate_edit(_verdict(Action.FOLD, FOLD_NOTICES["spam"]))
+    held.moderate_edit(_verdict(Action.FOLD, "spam"))
     assert (held.state, held.notices, held.verdict.action) == (CommentState.PENDING, (), Action.FOLD)
     held.moderate_edit(None)
     assert (held.state, held.verdict) == (CommentState.PENDING, None)
@@ -124,7 +124,7 @@ def test_a_moderator_approves_and_rejects():
     c.fold(Notice.of("spoiler"))
     c.approve()
     assert c.state is CommentState.FOLDED and c.verdict.action is Action.HOLD
-    folded = _moderated(Action.FOLD, FOLD_NOTICES["spam"])
+    folded = _moderated(Action.FOLD, "spam")
     folded.approve()
     assert (folded.state, folded.notices) == (CommentState.PUBLISHED, ())
     folded.reject()
@@ -139,13 +139,13 @@ def test_a_moderator_approves_and_rejects():
     assert gone.state is CommentState.DELETED
 
 
-def test_moderation_notices_are_known_by_their_text():
+def test_moderation_notices_are_the_fold_notices():
     assert sorted(MODERATION_NOTICE_KINDS) == ["off_topic", "offensive", "spam"]
     for kind in MODERATION_NOTICE_KINDS:
-        assert Notice.moderation(NOTICE_TEXTS[kind]) == Notice(kind, NOTICE_TEXTS[kind])
+        assert Notice.of(kind) == Notice(kind, NOTICE_TEXTS[kind])
 
 
 def test_a_verdict_survives_its_dict():
-    v = _verdict(Action.FOLD, FOLD_NOTICES["spam"])
+    v = _verdict(Action.FOLD, "spam")
     again = verdict_from_dict(v.to_dict())
     assert again.to_dict() == v.to_dict() and again.spans == [Span(0, 2, "spam")] and again.action is Action.FOLD

@@ -167,11 +167,7 @@ class Moderator:
 def _span_label(values: Mapping[str, float], policy: Policy) -> str:
     """The label a toxic span is credited to: the most specific one the policy flags,
     else toxicity."""
-    for label in _SPAN_LABELS:
-        by_action = policy.thresholds.get(label, {})
-        if by_action and values.get(label, 0.0) >= min(by_action.values()):
-            return label
-    return "toxicity"
+    return next((label for label in _SPAN_LABELS if values.get(label, 0.0) >= policy.floor(label)), "toxicity")
 
 
 @functools.lru_cache(maxsize=2)

@@ -28,12 +28,13 @@ class Action(enum.StrEnum):
 
 _STRENGTH = {Action.PUBLISH: 0, Action.FOLD: 1, Action.REPHRASE: 2, Action.HOLD: 3, Action.REJECT: 4}
 
-# What a reader is told behind a fold, per label.
+# What a reader is told behind a fold, by notice kind: spam and off_topic have their
+# own; every toxic label folds as "offensive".
 FOLD_NOTICES = {
+    "offensive": "This comment may be offensive. Click here if you want to read.",
     "spam": "This comment may be spam. Click here if you want to read.",
     "off_topic": "This comment may be off topic. Click here if you want to read.",
 }
-DEFAULT_FOLD_NOTICE = "This comment may be offensive. Click here if you want to read."
 
 _REASONS = {
     "toxicity": "reads as toxic", "severe_toxicity": "reads as severely toxic", "insult": "reads as an insult",
@@ -64,7 +65,12 @@ class Verdict:
     action: Action
     reasons: list[str]
     model: str
-    notice: str | None = None  # the fold notice, when the action is fold
+    notice_kind: str | None = None  # the fold notice's kind (a key of FOLD_NOTICES), when folded
+
+    @property
+    def notice(self) -> str | None:
+        """What a reader is told behind the fold."""
+        return FOLD_NOTICES[self.notice_kind] if self.notice_kind else None
 
     def to_dict(self) -> dict:
         return {"scores": self.scores, "spans": [s.to_dict() for s in self.spans], "action": self.action.value,
@@ -128,7 +134,25 @@ class Policy:
         notice = None
         if action is Action.FOLD:  # the notice names what folded it most surely
             top_label = max(driving)[2]
-            notice = FOLD_NOTICES.get(top_label, DEFAULT_FOLD_NOTICE)
+            notice = top_label if top_label in FOLD_NOTICES else "offensive"
         flagged = {label for _, _, label in driving}
         spans = [s for s in scores.spans if s.label in flagged]
         return Verdict(dict(scores.values), spans, action, reasons, model, notice)
+
+
+def check_thresholds(value: object) -> dict[str, dict[str, float]]:
+    """Thresholds from outside (the site's setting, a story's field, as parsed JSON),
+    checked and made plain for ``Policy``:
+    ``{label: {action: threshold}}``. Raises ``PolicyError`` saying what is wrong."""
+    if not isinstance(value, Mapping):
+        raise PolicyError('thresholds are an object: {"label": {"action": threshold}}')
+    checked: dict[str, dict[str, float]] = {}
+    for label, by_action in value.items():
+        if not isinstance(by_action, Mapping):
+            raise PolicyError(f'{label}: expected an object {{"action": threshold}}')
+        for action, threshold in by_action.items():
+            if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+                raise PolicyError(f"{label}.{action}: a threshold is a number, not {threshold!r}")
+        checked[str(label)] = {str(action): float(t) for action, t in by_action.items()}
+    Policy(checked)  # labels, actions and ranges
+    return checked
