@@ -103,7 +103,7 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
     texts = [r.text for r in rows]
     log(f"scoring {len(rows):,} held-out rows (the second stage reads them all: minutes)")
     fast = Moderator(moderator.first, moderator.tagger, None, version=moderator.version, fast=True)
-    ours_fast, _ = fast.toxicity(texts)
+    ours_fast = fast.toxicity(texts)
     accurate = moderator.second.probabilities(texts)
     unsure = moderator.unsure(ours_fast)
     ours = ours_fast.copy()

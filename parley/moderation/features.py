@@ -77,6 +77,15 @@ class Batch:
         offsets = self._offsets[t]
         return int(offsets[local0]), min(int(offsets[local1 - 1]) + 1, len(text))
 
+    def char_ranges(self, t: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> tuple[list[int], list[int]]:
+        """``char_range`` for many ranges at once; only those in non-ASCII texts cost a
+        call each."""
+        lo, hi = (b0 - self.starts[t] - 1).tolist(), (b1 - self.starts[t] - 1).tolist()
+        texts = t.tolist()
+        for k in [k for k, i in enumerate(texts) if not self.texts[i].isascii()]:
+            lo[k], hi[k] = self.char_range(texts[k], int(b0[k]), int(b1[k]))
+        return lo, hi
+
 
 _FOLDS = {"'": "\u2018\u2019\u201a\u201b\u2032\u02bc", '"': "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb",
           "-": "\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "...": "\u2026"}
@@ -100,6 +109,11 @@ def _fold_table() -> dict[int, str]:
         for c in chars:
             table[ord(c)] = ascii_form
     return table
+
+
+# Characters that fold to other than one character: İ (lower-cased to two) and what
+# the table deletes or expands.
+_RESIZED = frozenset({"\u0130"} | {chr(cp) for cp, to in _fold_table().items() if len(to) != 1})
 
 
 def fold(text: str) -> str:
@@ -129,7 +143,16 @@ def _byte_to_char(text: str) -> np.ndarray:
     Folding character by character gives the same bytes as folding the whole text (the
     one context rule of ``lower``, Greek final sigma, keeps the length), and a character
     that folds to more (İ to i and a combining dot, … to ...) owns all of them."""
-    sizes = np.fromiter((len(fold(c).encode("utf-8", "replace")) for c in text), dtype=np.int64, count=len(text))
+    folded = fold(text)
+    if len(folded) == len(text) and not _RESIZED.intersection(text):
+        # Character i folds to character i: its bytes are its code point's UTF-8 length
+        # (a lone surrogate is encoded as one "?").
+        points = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        sizes = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
+        sizes[(points >= 0xD800) & (points <= 0xDFFF)] = 1
+    else:
+        sizes = np.fromiter((len(fold(c).encode("utf-8", "replace")) for c in text), dtype=np.int64,
+                            count=len(text))
     return np.repeat(np.arange(len(text), dtype=np.int64), sizes)
 
 

@@ -13,6 +13,7 @@ Saved as one ``.npz`` of plain arrays (float16 coefficients), loaded with
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,14 @@ from parley.moderation.data import MODEL_LABELS
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
+
+
+@dataclasses.dataclass
+class Scan:
+    """What one pass of the first stage over a batch gives."""
+
+    logits: np.ndarray  # (texts, labels)
+    chars: list[features.Occurrences]  # the character n-grams, by size, for ``inner_weights``
 
 
 class LinearScorer(Scorer):
@@ -105,12 +114,40 @@ class LinearScorer(Scorer):
 
     def logits(self, batch: features.Batch) -> np.ndarray:
         """(texts, labels) logits for an encoded batch."""
+        return self.scan(batch).logits
+
+    def scan(self, batch: features.Batch) -> Scan:
+        """The logits, keeping the character n-grams for ``inner_weights``."""
+        chars = features.char_ngrams(batch, tuple(self.char_range), self.n_features)
+        hashes = batch.word_hashes()
+        kinds = [*chars, features.words(batch, hashes, self.n_features)]
+        if self.word_grams >= 2:
+            kinds.append(features.word_bigrams(batch, hashes, self.n_features))
         total = np.zeros((batch.size, len(self.labels) + 1), dtype=np.float32)
-        for occ in self._kinds(batch):
+        for occ in kinds:
             total += features.counts(occ, batch.size, self.n_features) @ self._table
         norm = np.sqrt(total[:, -1].astype(np.float64))
         norm[norm == 0] = 1.0
-        return total[:, :-1] / norm[:, None] + self.intercept_
+        return Scan(total[:, :-1] / norm[:, None] + self.intercept_, chars)
+
+    def inner_weights(self, batch: features.Batch, scan: Scan, words: np.ndarray) -> np.ndarray:
+        """(words, labels): for each of the batch's ``words`` (indices), the mean
+        coefficient x idf of the character n-grams inside it, counting the space or mark
+        on either side; what lets the span tagger credit a word never seen whole
+        ("jackwad") with its parts ("jack", "wad")."""
+        total = np.zeros((len(words), len(self.labels) + 1), dtype=np.float32)
+        count = np.zeros(len(words))
+        first = batch.word_starts[words] - 1
+        for n, occ in zip(range(self.char_range[0], self.char_range[1] + 1), scan.chars, strict=True):
+            # The n-grams starting at first .. end + 1 - n, one run per word.
+            lengths = np.maximum(batch.word_ends[words] + 2 - n - first, 0)
+            bounds = np.zeros(len(words) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=bounds[1:])
+            positions = np.repeat(first - bounds[:-1], lengths) + np.arange(bounds[-1])
+            inside = features.Occurrences(occ.index[positions], bounds)
+            total += features.counts(inside, len(words), self.n_features) @ self._table
+            count += lengths
+        return total[:, :-1] / np.maximum(count, 1)[:, None]
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         return _sigmoid(self.logits(features.encode(texts)))
@@ -123,10 +160,6 @@ class LinearScorer(Scorer):
     def word_weights(self, hashes: np.ndarray) -> np.ndarray:
         """(words, labels): each word's own coefficient times idf, the push it gives alone."""
         return self._weighted[features.feature_index(hashes, self.n_features)]
-
-    def feature_weights(self, index: np.ndarray) -> np.ndarray:
-        """(features, labels): coefficient times idf for feature indices (any n-gram kind)."""
-        return self._weighted[index]
 
     # --- artefact -------------------------------------------------------------------------
 

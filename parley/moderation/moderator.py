@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +25,8 @@ import numpy as np
 from parley.moderation import features
 from parley.moderation.base import LABELS, Context, Scores, Span
 from parley.moderation.data import MODEL_LABELS
-from parley.moderation.linear import LinearScorer
-from parley.moderation.policy import Action, Policy, Verdict
+from parley.moderation.linear import LinearScorer, Scan
+from parley.moderation.policy import Policy, Verdict
 from parley.moderation.spam import SpamScorer
 from parley.moderation.spans import SpanTagger
 from parley.moderation.topic import OffTopicScorer
@@ -87,23 +87,29 @@ class Moderator:
 
     # --- scores ---------------------------------------------------------------------------
 
-    def toxicity(self, texts: Sequence[str]) -> tuple[np.ndarray, features.Batch]:
-        """(texts, MODEL_LABELS) probabilities from the cascade, and the encoded batch."""
+    def toxicity(self, texts: Sequence[str]) -> np.ndarray:
+        """(texts, MODEL_LABELS) probabilities from the cascade."""
+        return self._cascade(texts)[0]
+
+    def _cascade(self, texts: Sequence[str]) -> tuple[np.ndarray, features.Batch, Scan]:
+        """The probabilities, with the encoded batch and the first stage's scan of it,
+        which the span tagger reads again."""
         batch = features.encode(texts)
-        probs = 1.0 / (1.0 + np.exp(-self.first.logits(batch)))
+        scan = self.first.scan(batch)
+        probs = 1.0 / (1.0 + np.exp(-scan.logits))
         if not self.fast:
             unsure = np.flatnonzero(self.unsure(probs))
             if len(unsure):
                 probs[unsure] = self.second.probabilities([texts[i] for i in unsure])
-        return probs, batch
+        return probs, batch, scan
 
     def _score(self, texts: list[str], contexts: list[Context], policy: Policy
                ) -> tuple[np.ndarray, dict[int, list[Span]]]:
         """(texts, LABELS) scores rounded to 4 places, and the spans of the texts with any."""
-        probs, batch = self.toxicity(texts)
+        probs, batch, scan = self._cascade(texts)
         # Rounded once, here: the policy decides on these, so spans must be chosen on them too.
         probs = np.round(probs, 4)
-        tagged = self._spans(texts, probs, policy)
+        tagged = self._spans(batch, scan, probs, policy)
         spam, spam_spans = self.spam.values(texts, contexts, batch)
         values = np.empty((len(texts), len(LABELS)))
         values[:, :len(MODEL_LABELS)] = probs
@@ -111,8 +117,8 @@ class Moderator:
         values[:, LABELS.index("off_topic")] = self.topic.values(texts, contexts)
         values = np.round(values, 4)
         spans = dict(spam_spans)
-        for i in np.flatnonzero([bool(t) for t in tagged]).tolist():
-            label = _span_label(dict(zip(LABELS, values[i].tolist(), strict=True)), policy)
+        rows = list(tagged)
+        for i, label in zip(rows, _span_labels(values[rows], policy), strict=True):
             spans[i] = sorted([*spans.get(i, []), *(Span(s, e, label) for s, e in tagged[i])],
                               key=lambda s: (s.start, s.end))
         return values, spans
@@ -132,15 +138,15 @@ class Moderator:
         return [Scores(dict(zip(LABELS, row, strict=True)), spans.get(i, []))
                 for i, row in enumerate(values.tolist())]
 
-    def _spans(self, texts: list[str], probs: np.ndarray, policy: Policy) -> list[list[tuple[int, int]]]:
-        """Toxic spans for the texts the policy flags on a model label; a verdict keeps
-        spans only for flagged labels, so tagging the rest would be wasted."""
-        flagged = np.flatnonzero((probs >= [policy.floor(label) for label in MODEL_LABELS]).any(axis=1))
-        out: list[list[tuple[int, int]]] = [[] for _ in texts]
-        if len(flagged):
-            for i, found in zip(flagged, self.tagger.tag([texts[i] for i in flagged], self.first), strict=True):
-                out[i] = found
-        return out
+    def _spans(self, batch: features.Batch, scan: Scan, probs: np.ndarray, policy: Policy
+               ) -> dict[int, list[tuple[int, int]]]:
+        """Toxic spans of the texts the policy flags on a model label (a verdict keeps
+        spans only for flagged labels, so tagging the rest would be wasted), by text."""
+        flagged = np.flatnonzero((probs >= [policy.floor(label) for label in MODEL_LABELS]).any(axis=1)).tolist()
+        if not flagged:
+            return {}
+        found = self.tagger.tag_batch(batch, self.first, scan, flagged)
+        return {i: spans for i, spans in zip(flagged, found, strict=True) if spans}
 
     # --- verdicts -------------------------------------------------------------------------
 
@@ -150,24 +156,20 @@ class Moderator:
         texts = list(texts)
         contexts = list(contexts) if contexts is not None else [Context()] * len(texts)
         values, spans = self._score(texts, contexts, policy)
-        # Most comments reach no threshold at all: they are published without the
-        # policy walking its labels one by one.
-        quiet = (values < [policy.floor(label) for label in LABELS]).all(axis=1).tolist()
-        model = self.model
-        return [Verdict(dict(zip(LABELS, row, strict=True)), [], Action.PUBLISH, [], model) if calm
-                else policy.decide(Scores(dict(zip(LABELS, row, strict=True)), spans.get(i, [])), model=model,
-                                   second_attempt=second_attempt)
-                for i, (row, calm) in enumerate(zip(values.tolist(), quiet, strict=True))]
+        return policy.decide_many(values, spans, model=self.model, second_attempt=second_attempt)
 
     def assess_one(self, text: str, context: Context | None = None, *, policy: Policy | None = None,
                    second_attempt: bool = False) -> Verdict:
         return self.assess([text], [context or Context()], policy=policy, second_attempt=second_attempt)[0]
 
 
-def _span_label(values: Mapping[str, float], policy: Policy) -> str:
-    """The label a toxic span is credited to: the most specific one the policy flags,
-    else toxicity."""
-    return next((label for label in _SPAN_LABELS if values.get(label, 0.0) >= policy.floor(label)), "toxicity")
+def _span_labels(values: np.ndarray, policy: Policy) -> list[str]:
+    """For rows of scores, the label their toxic spans are credited to: the most specific
+    one the policy flags, else toxicity."""
+    chosen = np.full(len(values), "toxicity", dtype=object)
+    for label in reversed(_SPAN_LABELS):  # the most specific last, so that it stands
+        chosen[values[:, LABELS.index(label)] >= policy.floor(label)] = label
+    return chosen.tolist()
 
 
 @functools.lru_cache(maxsize=2)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+import itertools
+from collections.abc import Mapping, Sequence
+
+import numpy as np
 
 from parley.moderation.base import LABELS, Scores, Span
 
@@ -27,6 +30,7 @@ class Action(enum.StrEnum):
 
 
 _STRENGTH = {Action.PUBLISH: 0, Action.FOLD: 1, Action.REPHRASE: 2, Action.HOLD: 3, Action.REJECT: 4}
+_BY_STRENGTH = {strength: action for action, strength in _STRENGTH.items()}
 
 # What a reader is told behind a fold, by notice kind: spam and off_topic have their
 # own; every toxic label folds as "offensive".
@@ -98,6 +102,11 @@ class Policy:
         # The lowest threshold per label: most scores are below it and need no more look.
         object.__setattr__(self, "_floors", {label: min(by_action.values())
                                              for label, by_action in self.thresholds.items() if by_action})
+        # Per label (as a column of LABELS), its actions weakest first: laid over each other
+        # in that order, the strongest a score reaches is what remains.
+        object.__setattr__(self, "_ladders", [
+            (LABELS.index(label), sorted(((Action(a), t) for a, t in by_action.items()), key=lambda at: at[0].strength))
+            for label, by_action in self.thresholds.items() if by_action])
 
     def floor(self, label: str) -> float:
         """The lowest score at which ``label`` leads to any action (above 1 if none does)."""
@@ -114,31 +123,53 @@ class Policy:
         return Policy(merged)
 
     def decide(self, scores: Scores, *, model: str, second_attempt: bool = False) -> Verdict:
-        action, reasons, driving = Action.PUBLISH, [], []
-        for label, floor in self._floors.items():
-            value = scores.values.get(label)
-            if value is None or value < floor:
-                continue
-            by_action = self.thresholds[label]
-            reached = [Action(a) for a, t in by_action.items() if value >= t]
-            if not reached:
-                continue
-            strongest = max(reached, key=lambda a: a.strength)
-            reasons.append(f"{_REASONS[label]} ({label} {value:.2f} ≥ {by_action[strongest.value]:.2f})")
-            driving.append((strongest.strength, value, label))
-            if strongest.strength > action.strength:
-                action = strongest
+        row = np.array([[scores.values.get(label, np.nan) for label in LABELS]])
+        return self.decide_many(row, {0: scores.spans}, model=model, second_attempt=second_attempt,
+                                values=[dict(scores.values)])[0]
+
+    def decide_many(self, scores: np.ndarray, spans: Mapping[int, list[Span]], *, model: str,
+                    second_attempt: bool = False, values: Sequence[dict[str, float]] | None = None) -> list[Verdict]:
+        """Verdicts for a batch: ``scores`` has a row per comment and a column per label of
+        ``LABELS`` (nan where unscored); ``spans`` the spans of the rows that have any;
+        ``values`` the rows as the verdicts should carry them (default: every label).
+
+        Which action each label reaches is worked out for the whole batch at once; only
+        the rows that reach any get reasons written, one by one."""
+        strength = np.zeros(scores.shape, dtype=np.int8)
+        threshold = np.zeros(scores.shape)
+        with np.errstate(invalid="ignore"):
+            for j, ladder in self._ladders:
+                for action, t in ladder:
+                    reached = scores[:, j] >= t
+                    strength[reached, j] = action.strength
+                    threshold[reached, j] = t
+        table = scores.tolist()
+        rows = values if values is not None else [dict(zip(LABELS, row, strict=True)) for row in table]
+        flagged = {i: [j for _, j in pairs] for i, pairs in itertools.groupby(
+            zip(*(a.tolist() for a in np.nonzero(strength)), strict=True), key=lambda pair: pair[0])}
+        if not flagged:
+            return [Verdict(row, [], Action.PUBLISH, [], model) for row in rows]
+        strength_rows, threshold_rows = strength.tolist(), threshold.tolist()
+        return [Verdict(row, [], Action.PUBLISH, [], model) if i not in flagged
+                else self._verdict(row, flagged[i], table[i], strength_rows[i], threshold_rows[i], spans.get(i, ()),
+                                   model, second_attempt)
+                for i, row in enumerate(rows)]
+
+    @staticmethod
+    def _verdict(values: dict[str, float], flagged: list[int], scores: list[float], strength: list[int],
+                 threshold: list[float], spans: Sequence[Span], model: str, second_attempt: bool) -> Verdict:
+        """One comment's verdict, given the labels (columns) that reach an action."""
+        action = _BY_STRENGTH[max(strength[j] for j in flagged)]
+        reasons = [f"{_REASONS[LABELS[j]]} ({LABELS[j]} {scores[j]:.2f} ≥ {threshold[j]:.2f})" for j in flagged]
         if action is Action.REPHRASE and second_attempt:
             action = Action.HOLD
             reasons.append("still over the line after a chance to rephrase")
         notice = None
         if action is Action.FOLD:  # the notice names what folded it most surely
-            top_label = max(driving)[2]
+            top_label = max((strength[j], scores[j], LABELS[j]) for j in flagged)[2]
             notice = top_label if top_label in FOLD_NOTICES else "offensive"
-        flagged = {label for _, _, label in driving}
-        spans = [s for s in scores.spans if s.label in flagged]
-        return Verdict(dict(scores.values), spans, action, reasons, model, notice)
-
+        shown = {LABELS[j] for j in flagged}
+        return Verdict(values, [s for s in spans if s.label in shown], action, reasons, model, notice)
 
 def check_thresholds(value: object) -> dict[str, dict[str, float]]:
     """Thresholds from outside (the site's setting, a story's field, as parsed JSON),

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from parley.moderation import features
-from parley.moderation.linear import LinearScorer
+from parley.moderation.linear import LinearScorer, Scan
 
 _SALT_PREV = np.uint64(0x2545F4914F6CDD1D)
 _SALT_NEXT = np.uint64(0x4F1BBCDCBFA53E0B)
@@ -53,34 +53,36 @@ class SpanTagger:
         self.fallback = fallback
         self.C = C
 
-    def _design(self, batch: features.Batch, first: LinearScorer):
-        """Per word: hashed indices of the word, its neighbours and its first and last
-        four letters (which catch inflections and disguises), and the first stage's
-        per-label weights for the word."""
+    def _design(self, batch: features.Batch, first: LinearScorer, scan: Scan, words: np.ndarray):
+        """For the batch's ``words`` (indices): hashed indices of each word, its neighbours
+        and its first and last four letters (which catch inflections and disguises), and
+        the first stage's per-label weights for the word whole and for the character
+        n-grams inside it (``LinearScorer.inner_weights``)."""
         hashes = batch.word_hashes()
+        starts, ends = batch.word_starts[words], batch.word_ends[words]
         prefix = features.word_hashes(dataclasses.replace(
-            batch, word_ends=np.minimum(batch.word_ends, batch.word_starts + _AFFIX))) ^ _SALT_PREFIX
+            batch, word_starts=starts, word_ends=np.minimum(ends, starts + _AFFIX))) ^ _SALT_PREFIX
         suffix = features.word_hashes(dataclasses.replace(
-            batch, word_starts=np.maximum(batch.word_starts, batch.word_ends - _AFFIX))) ^ _SALT_SUFFIX
+            batch, word_starts=np.maximum(starts, ends - _AFFIX), word_ends=ends)) ^ _SALT_SUFFIX
         n = len(hashes)
         same_prev = np.zeros(n, dtype=bool)
         same_next = np.zeros(n, dtype=bool)
         if n > 1:
             same_prev[1:] = batch.word_text[1:] == batch.word_text[:-1]
             same_next[:-1] = same_prev[1:]
-        prev = np.where(same_prev, np.roll(hashes, 1), np.uint64(0)) ^ _SALT_PREV
-        nxt = np.where(same_next, np.roll(hashes, -1), np.uint64(0)) ^ _SALT_NEXT
+        prev = np.where(same_prev, np.roll(hashes, 1), np.uint64(0))[words] ^ _SALT_PREV
+        nxt = np.where(same_next, np.roll(hashes, -1), np.uint64(0))[words] ^ _SALT_NEXT
         index = np.stack([features.feature_index(h, self.n_features)
-                          for h in (hashes, prev, nxt, prefix, suffix)], axis=1)
-        dense = np.hstack([first.word_weights(hashes).astype(np.float64), _inner_ngram_weights(batch, first)])
-        return index, dense, hashes
+                          for h in (hashes[words], prev, nxt, prefix, suffix)], axis=1)
+        dense = np.hstack([first.word_weights(hashes[words]), first.inner_weights(batch, scan, words)])
+        return index, dense.astype(np.float64)
 
     def fit(self, texts: Sequence[str], spans: Sequence[Sequence[int]], first: LinearScorer) -> SpanTagger:
         import scipy.sparse
         from sklearn.linear_model import LogisticRegression
 
         batch = features.encode(texts)
-        index, dense, _ = self._design(batch, first)
+        index, dense = self._design(batch, first, first.scan(batch), np.arange(len(batch.word_starts)))
         y = np.zeros(len(index))
         for k, (b0, b1, t) in enumerate(zip(batch.word_starts, batch.word_ends, batch.word_text, strict=True)):
             lo, hi = batch.char_range(int(t), int(b0), int(b1))
@@ -98,33 +100,40 @@ class SpanTagger:
         self.coef_[0] = 0.0
         return self
 
-    def word_probabilities(self, batch: features.Batch, first: LinearScorer) -> np.ndarray:
-        index, dense, _ = self._design(batch, first)
-        logits = self.coef_[index].sum(axis=1) + dense @ self.dense_coef_ + self.intercept_
-        return 1.0 / (1.0 + np.exp(-logits))
-
     def tag(self, texts: Sequence[str], first: LinearScorer) -> list[list[tuple[int, int]]]:
         """Per text, the [start, end) character spans of its toxic words, neighbours joined."""
         batch = features.encode(texts)
-        probs = self.word_probabilities(batch, first)
-        out: list[list[tuple[int, int]]] = [[] for _ in texts]
+        return self.tag_batch(batch, first, first.scan(batch), range(batch.size))
+
+    def tag_batch(self, batch: features.Batch, first: LinearScorer, scan: Scan,
+                  rows: Sequence[int]) -> list[list[tuple[int, int]]]:
+        """``tag`` for the texts ``rows`` of a batch the first stage has scanned: the
+        moderator tags only the comments its policy flags."""
+        selected = np.zeros(batch.size, dtype=bool)
+        selected[np.asarray(rows, dtype=np.int64)] = True
+        words = np.flatnonzero(selected[batch.word_text])
+        index, dense = self._design(batch, first, scan, words)
+        probs = 1.0 / (1.0 + np.exp(-(self.coef_[index].sum(axis=1) + dense @ self.dense_coef_ + self.intercept_)))
+        word_text = batch.word_text[words]
         chosen = probs >= self.threshold
         if self.fallback < 1.0 and len(probs):
             # Each text's likeliest word, where none of its words reached the threshold.
             best = np.full(batch.size, -1.0)
-            np.maximum.at(best, batch.word_text, probs)
-            untagged = np.bincount(batch.word_text, weights=chosen, minlength=batch.size) == 0
-            chosen |= (probs == best[batch.word_text]) & untagged[batch.word_text] & (probs >= self.fallback)
-        for k in np.flatnonzero(chosen):
-            t = int(batch.word_text[k])
-            lo, hi = batch.char_range(t, int(batch.word_starts[k]), int(batch.word_ends[k]))
+            np.maximum.at(best, word_text, probs)
+            untagged = np.bincount(word_text, weights=chosen, minlength=batch.size) == 0
+            chosen |= (probs == best[word_text]) & untagged[word_text] & (probs >= self.fallback)
+        out: dict[int, list[tuple[int, int]]] = {int(t): [] for t in rows}
+        chosen_words = words[chosen]
+        texts = word_text[chosen]
+        starts, ends = batch.char_ranges(texts, batch.word_starts[chosen_words], batch.word_ends[chosen_words])
+        for t, lo, hi in zip(texts.tolist(), starts, ends, strict=True):
             spans = out[t]
             # Join words separated only by spaces: raters mark "stupid idiot" as one span.
-            if spans and not texts[t][spans[-1][1]:lo].strip():
+            if spans and not batch.texts[t][spans[-1][1]:lo].strip():
                 spans[-1] = (spans[-1][0], hi)
             else:
                 spans.append((lo, hi))
-        return out
+        return [out[int(t)] for t in rows]
 
     def save(self, path: Path) -> None:
         meta = {"params": {"n_features": self.n_features, "threshold": self.threshold, "fallback": self.fallback,
@@ -143,26 +152,3 @@ class SpanTagger:
             tagger.intercept_ = float(meta["intercept"])
         return tagger
 
-
-def _inner_ngram_weights(batch: features.Batch, first: LinearScorer) -> np.ndarray:
-    """Per word, the mean first-stage weight of the character n-grams inside it: what
-    lets a word never seen whole ("jackwad") borrow from its parts ("wad", "jack")."""
-    n_words = len(batch.word_starts)
-    total = np.zeros((n_words, len(first.labels)))
-    count = np.zeros(n_words)
-    if not n_words:
-        return total
-    for n, occ in zip(range(first.char_range[0], first.char_range[1] + 1),
-                      features.char_ngrams(batch, tuple(first.char_range), first.n_features), strict=True):
-        pos = np.arange(len(occ.index))
-        word = np.searchsorted(batch.word_starts, pos + 1, side="right") - 1
-        ok = word >= 0
-        word = np.where(ok, word, 0)
-        # Inside the word, counting the space or mark on either side of it.
-        ok &= (pos >= batch.word_starts[word] - 1) & (pos + n <= batch.word_ends[word] + 1) & (occ.index != 0)
-        word, index = word[ok], occ.index[ok]
-        count += np.bincount(word, minlength=n_words)
-        weights = first.feature_weights(index)
-        for j in range(total.shape[1]):
-            total[:, j] += np.bincount(word, weights=weights[:, j], minlength=n_words)
-    return total / np.maximum(count, 1)[:, None]

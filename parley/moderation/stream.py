@@ -22,11 +22,14 @@ class InputError(ValueError):
     """A line that is not a comment; names the line and the field."""
 
 
+_NO_CONTEXT = Context()
+
+
 def _context(item: dict, line_no: int) -> Context:
     story = item.get("story")
     parent = item.get("parent")
     if story is None and parent is None:
-        return Context()
+        return _NO_CONTEXT
     if story is not None and not (isinstance(story, dict) and all(isinstance(story.get(k, ""), str)
                                                                   for k in ("title", "body"))):
         raise InputError(f"line {line_no}: story must be an object with string title and body")
@@ -38,11 +41,7 @@ def _context(item: dict, line_no: int) -> Context:
     return Context(story.get("title", ""), story.get("body", ""), parent)
 
 
-def _parse(line: bytes, line_no: int) -> tuple[object, str, Context]:
-    try:
-        item = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise InputError(f"line {line_no}: not JSON ({exc})") from None
+def _comment(item: object, line_no: int) -> tuple[object, str, Context]:
     if not isinstance(item, dict):
         raise InputError(f"line {line_no}: expected an object with id and text")
     if "id" not in item or not isinstance(item["id"], str | int) or isinstance(item["id"], bool):
@@ -53,24 +52,49 @@ def _parse(line: bytes, line_no: int) -> tuple[object, str, Context]:
     return item["id"], text, _context(item, line_no)
 
 
-def _batches(lines: Iterable[bytes], size: int) -> Iterator[list[tuple[object, str, Context]]]:
-    """Batches of parsed lines; a bad line ends the stream after the batch before it,
-    so every line above it gets its verdict."""
+def _json(line: bytes, line_no: int) -> object:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"line {line_no}: not JSON ({exc})") from None
+
+
+def _parsed(chunk: list[tuple[int, bytes]]) -> Iterator[list[tuple[object, str, Context]]]:
+    """A chunk of numbered lines as comments. Parsed as one JSON array, one call instead
+    of one a line; if that fails, line by line, so that the first bad line is named and
+    the lines above it are still scored."""
+    try:
+        items = orjson.loads(b"[" + b",".join(line for _, line in chunk) + b"]")
+        whole = [_comment(item, n) for (n, _), item in zip(chunk, items, strict=True)]
+    except ValueError:  # not JSON, a line holding two values, or not a comment: find the line
+        whole = None
+    if whole is not None:
+        yield whole
+        return
     batch = []
-    for line_no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for line_no, line in chunk:
         try:
-            batch.append(_parse(line, line_no))
+            batch.append(_comment(_json(line, line_no), line_no))
         except InputError:
             if batch:
                 yield batch
             raise
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    yield batch
+
+
+def _batches(lines: Iterable[bytes], size: int) -> Iterator[list[tuple[object, str, Context]]]:
+    """Batches of parsed lines; a bad line ends the stream after the batch before it,
+    so every line above it gets its verdict."""
+    chunk: list[tuple[int, bytes]] = []
+    for line_no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        chunk.append((line_no, line))
+        if len(chunk) == size:
+            yield from _parsed(chunk)
+            chunk = []
+    if chunk:
+        yield from _parsed(chunk)
 
 
 def score_stream(source: BinaryIO, sink: BinaryIO, moderator: Moderator, *, batch_size: int = 2048) -> int:

@@ -55,8 +55,8 @@ def test_a_second_attempt_still_over_the_line_is_held():
 def test_the_cascade_consults_the_second_stage_only_inside_its_band():
     cascade, fast = shipped(), shipped(fast=True)
     texts = [ABUSE, _excellent(), "Only a fool would believe this.", "Get lost."]
-    full, _ = cascade.toxicity(texts)
-    first, _ = fast.toxicity(texts)
+    full = cascade.toxicity(texts)
+    first = fast.toxicity(texts)
     low, high = cascade.band
     inside = [low <= p <= high for p in first[:, 0]]
     assert any(inside) and not all(inside), first[:, 0]
@@ -67,7 +67,7 @@ def test_the_cascade_consults_the_second_stage_only_inside_its_band():
 def test_accurate_sends_every_comment_to_the_second_stage_and_says_so():
     accurate = Moderator.load(accurate=True)
     assert accurate.model == accurate.version + "+accurate"
-    first, _ = shipped(fast=True).toxicity(["Get lost.", ABUSE])
+    first = shipped(fast=True).toxicity(["Get lost.", ABUSE])
     assert accurate.unsure(first).all()
     assert not shipped().unsure(first).all()
 

@@ -72,3 +72,20 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
                             shell=True, capture_output=True, text=True, timeout=120)
     assert json.loads(result.stdout)["id"] == 0
     assert "Traceback" not in result.stderr
+
+
+def test_a_line_holding_two_comments_is_refused_by_its_number():
+    # Lines are parsed a batch at a time as one JSON array: two objects on one line must
+    # not slip through as two comments.
+    lines = [json.dumps({"id": 1, "text": "fine"}), "",
+             json.dumps({"id": 2, "text": "one"}) + "," + json.dumps({"id": 3, "text": "two"})]
+    result = _score(lines)
+    assert result.returncode == 2
+    assert "line 3: not JSON" in result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1]
+
+
+def test_blank_lines_are_skipped():
+    result = _score(["", json.dumps({"id": 1, "text": "fine"}), "   ", json.dumps({"id": 2, "text": "also fine"})])
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2]
