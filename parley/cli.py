@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     pace.add_argument("--fast", action="store_true", help="first stage only, for bulk archives")
     pace.add_argument("--accurate", action="store_true",
                       help="the second stage reads every comment (70 to 95 a second)")
-    score.add_argument("--batch", type=int, default=2048, help="comments scored together (default 2048)")
+    score.add_argument("--batch", type=int, default=1024, help="comments scored together (default 1024)")
     score.set_defaults(func=cmd_score)
 
     train = sub.add_parser("train", help="train the moderation models from ../shared/data")

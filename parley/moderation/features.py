@@ -77,6 +77,11 @@ class Batch:
         offsets = self._offsets[t]
         return int(offsets[local0]), min(int(offsets[local1 - 1]) + 1, len(text))
 
+    def resized(self) -> set[int]:
+        """The texts holding characters that fold to none or to several (``_RESIZED``):
+        in the buffer, their characters and bytes no longer run in step."""
+        return {i for i, text in enumerate(self.texts) if not text.isascii() and not _RESIZED.isdisjoint(text)}
+
     def char_ranges(self, t: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> tuple[list[int], list[int]]:
         """``char_range`` for many ranges at once; only those in non-ASCII texts cost a
         call each."""
@@ -167,23 +172,44 @@ class Occurrences:
 
 def char_ngrams(batch: Batch, sizes: tuple[int, int], n_features: int) -> list[Occurrences]:
     """Character n-grams of every size in ``sizes`` (inclusive), each hash extending the
-    one a character shorter, so the buffer is read once per size."""
+    one a character shorter, so the buffer is read once per size. Arithmetic is in place:
+    a batch's arrays are megabytes, and fresh ones cost page faults."""
     b = batch.buffer.astype(np.uint64)
     mask = np.uint64(n_features - 1)
-    h = np.zeros(len(b), dtype=np.uint64)
-    crosses = np.zeros(len(b), dtype=bool)
+    h = b.copy()
+    mixed = np.empty_like(h)
+    # The n-grams that reach a text's closing 0 byte cross into the next text: the last
+    # positions before each 0 (the 0's own position included).
+    zeros = np.append(batch.starts[1:], len(b)) - 1
     out = []
     with np.errstate(over="ignore"):
         for n in range(1, sizes[1] + 1):
             count = len(b) - n + 1
-            h = (h[:count] * _M1) ^ b[n - 1:n - 1 + count]
-            crosses = crosses[:count] | (batch.buffer[n - 1:n - 1 + count] == 0)
+            if n > 1:
+                np.multiply(h[:count], _M1, out=h[:count])
+                np.bitwise_xor(h[:count], b[n - 1:n - 1 + count], out=h[:count])
             if n < sizes[0]:
                 continue
-            index = (_mix(h + np.uint64(n)) & mask).astype(np.int64)
-            index[crosses] = 0
+            m = mixed[:count]
+            np.add(h[:count], np.uint64(n), out=m)
+            _mix_inplace(m)
+            np.bitwise_and(m, mask, out=m)
+            index = m.astype(np.int64)
+            crossing = (zeros[:, None] - np.arange(n)[None, :]).ravel()
+            index[crossing[(crossing >= 0) & (crossing < count)]] = 0
             out.append(Occurrences(index, np.append(batch.starts, count).clip(max=count)))
     return out
+
+
+def _mix_inplace(h: np.ndarray) -> None:
+    """``_mix``, writing over ``h``."""
+    shifted = np.empty_like(h)
+    for shift, multiplier in ((30, _M2), (27, _M3)):
+        np.right_shift(h, np.uint64(shift), out=shifted)
+        np.bitwise_xor(h, shifted, out=h)
+        np.multiply(h, multiplier, out=h)
+    np.right_shift(h, np.uint64(31), out=shifted)
+    np.bitwise_xor(h, shifted, out=h)
 
 
 def word_hashes(batch: Batch) -> np.ndarray:

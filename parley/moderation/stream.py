@@ -97,7 +97,7 @@ def _batches(lines: Iterable[bytes], size: int) -> Iterator[list[tuple[object, s
         yield from _parsed(chunk)
 
 
-def score_stream(source: BinaryIO, sink: BinaryIO, moderator: Moderator, *, batch_size: int = 2048) -> int:
+def score_stream(source: BinaryIO, sink: BinaryIO, moderator: Moderator, *, batch_size: int = 1024) -> int:
     """Score every line of ``source`` into ``sink``; returns the number scored."""
     if batch_size < 1:
         raise InputError(f"--batch must be at least 1, not {batch_size}")

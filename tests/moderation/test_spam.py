@@ -40,3 +40,19 @@ def test_flooding_the_same_comment_counts():
     text = "Ukraine will win this war, mark my words, everyone should see it."
     alone, repeated = SpamScorer().score([text, text], [Context(), Context(author_recent_texts=(text + "!",))])
     assert repeated.values["spam"] > alone.values["spam"] + 0.5
+
+
+def test_repetition_counts_in_any_script():
+    for run in ("!!!!!!!!!!!!", "éééééééééééé", "аааааааааааа", "😡😡😡😡😡😡😡😡😡😡😡😡"):
+        text = f"Look at this {run} and think"
+        (s,) = SpamScorer().score(["A plain comment about the meeting.", text])[1:]
+        assert [(x.start, x.end) for x in s.spans] == [(text.index(run), text.index(run) + len(run))], run
+
+
+def test_repetition_of_invisible_or_expanding_characters_counts_once():
+    # Zero-width spaces leave no bytes to find a run in, and "İ" folds to two characters.
+    for run in ("\u200b" * 12, "İ" * 12):
+        text = f"Look{run} at this {'!' * 11}"
+        (s,) = SpamScorer().score([text])
+        bang = text.index("!")
+        assert [(x.start, x.end) for x in s.spans] == [(4, 16), (bang, bang + 11)], run
