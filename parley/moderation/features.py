@@ -217,6 +217,13 @@ def word_hashes(batch: Batch) -> np.ndarray:
     if not len(batch.word_starts):
         return np.zeros(0, dtype=np.uint64)
     lengths = batch.word_ends - batch.word_starts
+    if lengths.max() <= 8:  # a word's first or last letters, for the span tagger: a loop over offsets
+        total = np.zeros(len(lengths), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for k in range(int(lengths.max())):
+                byte = batch.buffer[np.minimum(batch.word_starts + k, len(batch.buffer) - 1)].astype(np.uint64)
+                total += np.where(k < lengths, byte * _POWERS[k], np.uint64(0))
+            return _mix(total ^ _SALT_WORD)
     in_word = np.repeat(np.arange(len(lengths)), lengths)
     first = np.repeat(batch.word_starts, lengths)
     positions = np.arange(len(in_word)) - np.repeat(np.cumsum(lengths) - lengths, lengths) + first
@@ -263,13 +270,20 @@ def occurrences(batch: Batch, n_features: int, char_range: tuple[int, int] = (3,
     return kinds
 
 
-def counts(occ: Occurrences, n_texts: int, n_features: int):
-    """The occurrences as a (texts, features) CSR matrix of counts, built without
-    sorting: duplicate columns in a row simply add up in a product."""
+def summed(kinds: Sequence[Occurrences], n_rows: int, n_features: int, table: np.ndarray) -> np.ndarray:
+    """(rows, columns of ``table``): per row, the sum of ``table``'s rows over the
+    occurrences of every kind, in one sparse product (the kinds stacked as blocks of
+    rows, built without sorting: a feature twice in a row simply adds twice)."""
     import scipy.sparse
 
-    return scipy.sparse.csr_matrix((np.ones(len(occ.index), dtype=np.float32), occ.index, occ.bounds),
-                                   shape=(n_texts, n_features))
+    indptr = [kinds[0].bounds]
+    offset = len(kinds[0].index)
+    for occ in kinds[1:]:
+        indptr.append(occ.bounds[1:] + offset)
+        offset += len(occ.index)
+    counts = scipy.sparse.csr_matrix((np.ones(offset, dtype=np.float32), np.concatenate([o.index for o in kinds]),
+                                      np.concatenate(indptr)), shape=(len(kinds) * n_rows, n_features))
+    return (counts @ table).reshape(len(kinds), n_rows, table.shape[1]).sum(axis=0)
 
 
 def sparse_matrix(kinds: list[Occurrences], n_texts: int, n_features: int, weights: np.ndarray):

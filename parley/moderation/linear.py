@@ -123,9 +123,7 @@ class LinearScorer(Scorer):
         kinds = [*chars, features.words(batch, hashes, self.n_features)]
         if self.word_grams >= 2:
             kinds.append(features.word_bigrams(batch, hashes, self.n_features))
-        total = np.zeros((batch.size, len(self.labels) + 1), dtype=np.float32)
-        for occ in kinds:
-            total += features.counts(occ, batch.size, self.n_features) @ self._table
+        total = features.summed(kinds, batch.size, self.n_features, self._table)
         norm = np.sqrt(total[:, -1].astype(np.float64))
         norm[norm == 0] = 1.0
         return Scan(total[:, :-1] / norm[:, None] + self.intercept_, chars)
@@ -135,18 +133,20 @@ class LinearScorer(Scorer):
         coefficient x idf of the character n-grams inside it, counting the space or mark
         on either side; what lets the span tagger credit a word never seen whole
         ("jackwad") with its parts ("jack", "wad")."""
-        total = np.zeros((len(words), len(self.labels) + 1), dtype=np.float32)
+        if not len(words):
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
         count = np.zeros(len(words))
         first = batch.word_starts[words] - 1
+        inside = []
         for n, occ in zip(range(self.char_range[0], self.char_range[1] + 1), scan.chars, strict=True):
             # The n-grams starting at first .. end + 1 - n, one run per word.
             lengths = np.maximum(batch.word_ends[words] + 2 - n - first, 0)
             bounds = np.zeros(len(words) + 1, dtype=np.int64)
             np.cumsum(lengths, out=bounds[1:])
             positions = np.repeat(first - bounds[:-1], lengths) + np.arange(bounds[-1])
-            inside = features.Occurrences(occ.index[positions], bounds)
-            total += features.counts(inside, len(words), self.n_features) @ self._table
+            inside.append(features.Occurrences(occ.index[positions], bounds))
             count += lengths
+        total = features.summed(inside, len(words), self.n_features, self._table)
         return total[:, :-1] / np.maximum(count, 1)[:, None]
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:

@@ -58,8 +58,11 @@ def test_invisible_characters_do_not_split_words():
     assert text[slice(*hidden.char_range(0, int(hidden.word_starts[0]), int(hidden.word_ends[0])))] == "f\u200buck"
 
 
-def test_counts_matrix_adds_repeated_ngrams():
-    batch = features.encode(["idiot idiot"])
-    occ = features.words(batch, features.word_hashes(batch), 2**10)
-    m = features.counts(occ, 1, 2**10)
-    assert m.sum() == 2 and (m @ np.ones(2**10)).tolist() == [2.0]
+def test_summed_adds_repeated_ngrams_and_every_kind():
+    batch = features.encode(["idiot idiot", "", "you idiot"])
+    hashes = features.word_hashes(batch)
+    kinds = [features.words(batch, hashes, 2**10), features.word_bigrams(batch, hashes, 2**10)]
+    table = np.ones((2**10, 2), dtype=np.float32)
+    table[0] = 0  # the null feature: a bigram across two texts
+    # Per text: its words plus its word pairs ("idiot idiot": 2 + 1; "you idiot": 2 + 1).
+    assert features.summed(kinds, 3, 2**10, table).tolist() == [[3, 3], [0, 0], [3, 3]]

@@ -36,3 +36,19 @@ def test_spans_on_the_trial_posts_reach_the_f1_the_model_card_reports():
     assert round(f1, 4) == reported
     for (text, _), spans in zip(trial, tagged, strict=True):
         assert all(0 <= s < e <= len(text) for s, e in spans)
+
+
+def test_tagging_some_texts_of_a_batch_marks_what_tagging_them_alone_does():
+    # The moderator tags only the flagged comments of a batch, reading the first stage's
+    # n-grams of the whole batch: a text's spans must not depend on its neighbours.
+    moderator = shipped(fast=True)
+    texts = ["A calm note about the summit.", "İstanbul idiots, all of you “morons”", "",
+             "@John, go fuck yourself you stupid Canadian Troll jackwad.", "Thanks for the report 😡 stupid"]
+    rows = [1, 3, 4]
+    from parley.moderation import features
+
+    batch = features.encode(texts)
+    subset = moderator.tagger.tag_batch(batch, moderator.first, moderator.first.scan(batch), rows)
+    alone = moderator.tagger.tag([texts[i] for i in rows], moderator.first)
+    assert subset == alone
+    assert all(subset)
