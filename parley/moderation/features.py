@@ -166,7 +166,9 @@ class Occurrences:
     """One kind of n-gram in a batch: feature index per occurrence, in text order, and
     where each text's run begins (``bounds[i]:bounds[i+1]``)."""
 
-    index: np.ndarray  # int64 feature indices
+    # Feature indices are int32, as scipy's sparse matrices keep them: int64 ones would be
+    # copied on every product.
+    index: np.ndarray  # int32 feature indices
     bounds: np.ndarray  # int64, len = texts + 1
 
 
@@ -194,7 +196,7 @@ def char_ngrams(batch: Batch, sizes: tuple[int, int], n_features: int) -> list[O
             np.add(h[:count], np.uint64(n), out=m)
             _mix_inplace(m)
             np.bitwise_and(m, mask, out=m)
-            index = m.astype(np.int64)
+            index = m.astype(np.int32)
             crossing = (zeros[:, None] - np.arange(n)[None, :]).ravel()
             index[crossing[(crossing >= 0) & (crossing < count)]] = 0
             out.append(Occurrences(index, np.append(batch.starts, count).clip(max=count)))
@@ -237,7 +239,7 @@ def word_hashes(batch: Batch) -> np.ndarray:
 def feature_index(hashes: np.ndarray, n_features: int) -> np.ndarray:
     """Hash to bucket; ``n_features`` is a power of two. A hash landing on the null
     bucket 0 is lost, one in ``n_features``."""
-    return (hashes & np.uint64(n_features - 1)).astype(np.int64)
+    return (hashes & np.uint64(n_features - 1)).astype(np.int32)
 
 
 def words(batch: Batch, hashes: np.ndarray, n_features: int) -> Occurrences:
@@ -248,7 +250,7 @@ def words(batch: Batch, hashes: np.ndarray, n_features: int) -> Occurrences:
 
 def word_bigrams(batch: Batch, hashes: np.ndarray, n_features: int) -> Occurrences:
     if len(hashes) < 2:
-        return Occurrences(np.zeros(0, dtype=np.int64), np.zeros(batch.size + 1, dtype=np.int64))
+        return Occurrences(np.zeros(0, dtype=np.int32), np.zeros(batch.size + 1, dtype=np.int64))
     with np.errstate(over="ignore"):
         h = _mix(hashes[:-1] * _M1 + hashes[1:] + _SALT_BIGRAM)
     index = feature_index(h, n_features)
@@ -260,8 +262,8 @@ def word_bigrams(batch: Batch, hashes: np.ndarray, n_features: int) -> Occurrenc
 def occurrences(batch: Batch, n_features: int, char_range: tuple[int, int] = (3, 5),
                 word_grams: int = 2) -> list[Occurrences]:
     """Every kind of n-gram the first stage reads."""
-    if n_features & (n_features - 1):
-        raise ValueError(f"n_features must be a power of two, not {n_features}")
+    if n_features & (n_features - 1) or n_features > 2**31:
+        raise ValueError(f"n_features must be a power of two up to 2**31, not {n_features}")
     kinds = char_ngrams(batch, char_range, n_features)
     hashes = batch.word_hashes()
     kinds.append(words(batch, hashes, n_features))
@@ -272,18 +274,18 @@ def occurrences(batch: Batch, n_features: int, char_range: tuple[int, int] = (3,
 
 def summed(kinds: Sequence[Occurrences], n_rows: int, n_features: int, table: np.ndarray) -> np.ndarray:
     """(rows, columns of ``table``): per row, the sum of ``table``'s rows over the
-    occurrences of every kind, in one sparse product (the kinds stacked as blocks of
-    rows, built without sorting: a feature twice in a row simply adds twice)."""
+    occurrences of every kind. One sparse product a kind, built without sorting (a
+    feature twice in a row simply adds twice); stacking the kinds into one product
+    costs more in page faults for its larger arrays than it saves in calls."""
     import scipy.sparse
 
-    indptr = [kinds[0].bounds]
-    offset = len(kinds[0].index)
-    for occ in kinds[1:]:
-        indptr.append(occ.bounds[1:] + offset)
-        offset += len(occ.index)
-    counts = scipy.sparse.csr_matrix((np.ones(offset, dtype=np.float32), np.concatenate([o.index for o in kinds]),
-                                      np.concatenate(indptr)), shape=(len(kinds) * n_rows, n_features))
-    return (counts @ table).reshape(len(kinds), n_rows, table.shape[1]).sum(axis=0)
+    total = np.zeros((n_rows, table.shape[1]), dtype=np.float32)
+    for occ in kinds:
+        counts = scipy.sparse.csr_matrix((np.ones(len(occ.index), dtype=np.float32), occ.index,
+                                          occ.bounds.astype(np.int32)),
+                                         shape=(n_rows, n_features))
+        total += counts @ table
+    return total
 
 
 def sparse_matrix(kinds: list[Occurrences], n_texts: int, n_features: int, weights: np.ndarray):

@@ -119,8 +119,8 @@ class Moderator:
         spans = dict(spam_spans)
         rows = list(tagged)
         for i, label in zip(rows, _span_labels(values[rows], policy), strict=True):
-            spans[i] = sorted([*spans.get(i, []), *(Span(s, e, label) for s, e in tagged[i])],
-                              key=lambda s: (s.start, s.end))
+            toxic = [Span(s, e, label) for s, e in tagged[i]]  # in text order already
+            spans[i] = sorted([*spans[i], *toxic], key=lambda s: (s.start, s.end)) if i in spans else toxic
         return values, spans
 
     def unsure(self, first: np.ndarray) -> np.ndarray:
