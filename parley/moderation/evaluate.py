@@ -9,6 +9,7 @@ posts; the identity sentences are ``identity.py``'s.
 from __future__ import annotations
 
 import dataclasses
+import statistics
 import time
 from collections.abc import Callable, Sequence
 
@@ -53,10 +54,16 @@ def baseline_probabilities(texts: Sequence[str]) -> np.ndarray:
     return np.asarray(predict_prob(list(texts)), dtype=np.float64)
 
 
-def _rate(fn: Callable[[list[str]], object], texts: list[str]) -> float:
-    started = time.perf_counter()
-    fn(texts)
-    return len(texts) / (time.perf_counter() - started)
+def _rate(fn: Callable[[list[str]], object], texts: list[str], runs: int = 3) -> float:
+    """Comments a second, the median of ``runs``, in batches of 1,024 as ``parley score``
+    reads them."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        for i in range(0, len(texts), 1024):
+            fn(texts[i:i + 1024])
+        times.append(time.perf_counter() - started)
+    return len(texts) / statistics.median(times)
 
 
 @dataclasses.dataclass
@@ -84,7 +91,8 @@ class Report:
             f"the highest score is {self.identity_worst[1]} {self.identity_worst[0]:.3f} "
             f"for \"{self.identity_worst[2]}\"",
             f"- Share of held-out comments the cascade sends to the second stage: {self.second_stage_share:.1%}",
-            "- Comments/s on this machine (held-out comments, verdicts, one process, models loaded): "
+            "- Comments/s on this machine (2,000 held-out comments in batches of 1,024, median of 3, one process, "
+            "models loaded; parley writes verdicts, alt-profanity-check only probabilities): "
             + ", ".join(f"{k} {v:,.0f}" for k, v in self.rates.items()),
             "",
             "Bands (first-stage toxicity read again by the second stage): what each costs and buys",
