@@ -82,7 +82,7 @@ def cmd_demo(args, config: Config) -> int:
 
 def cmd_score(args, config: Config) -> int:
     from parley.moderation.moderator import ModelsMissing, Moderator
-    from parley.moderation.stream import InputError, score_stream
+    from parley.moderation.stream import InputError, keep_freed_memory, score_stream
 
     try:
         source = open(args.input, "rb") if args.input else sys.stdin.buffer  # noqa: SIM115 (closed below)
@@ -90,6 +90,7 @@ def cmd_score(args, config: Config) -> int:
         raise ParleyError(f"cannot read {args.input}: {exc.strerror}") from None
     try:
         moderator = Moderator.load(fast=args.fast, accurate=args.accurate)
+        keep_freed_memory()
         count = score_stream(source, sys.stdout.buffer, moderator, batch_size=args.batch)
     except (InputError, ModelsMissing) as exc:
         raise ParleyError(str(exc)) from None
@@ -186,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     pace.add_argument("--fast", action="store_true", help="first stage only, for bulk archives")
     pace.add_argument("--accurate", action="store_true",
                       help="the second stage reads every comment (70 to 95 a second)")
-    score.add_argument("--batch", type=int, default=1024, help="comments scored together (default 1024)")
+    score.add_argument("--batch", type=int, default=2048, help="comments scored together (default 2048)")
     score.set_defaults(func=cmd_score)
 
     train = sub.add_parser("train", help="train the moderation models from ../shared/data")

@@ -144,7 +144,8 @@ class Policy:
                     strength[reached, j] = action.strength
                     threshold[reached, j] = t
         table = scores.tolist()
-        rows = values if values is not None else [dict(zip(LABELS, row, strict=True)) for row in table]
+        # Every row has a value per label (the array's shape says so): zip need not check.
+        rows = values if values is not None else [dict(zip(LABELS, row, strict=False)) for row in table]
         flagged = {i: [j for _, j in pairs] for i, pairs in itertools.groupby(
             zip(*(a.tolist() for a in np.nonzero(strength)), strict=True), key=lambda pair: pair[0])}
         if not flagged:
