@@ -5,7 +5,9 @@ second, settles the clear cases, and says which words pushed a score up.
 A text's features are its n-gram counts weighted by inverse document frequency and
 divided by the root of the summed squared weights of its occurrences; a label's logit is
 the dot product with that label's coefficients plus its intercept. Scoring never builds
-a matrix: it gathers coefficient rows per occurrence and sums them per text.
+the weighted feature matrix: a sparse matrix of n-gram counts times one table (per
+feature, each label's coefficient x idf, and idf squared for the norm) gives every
+text's sums at once (``features.summed``).
 
 Saved as one ``.npz`` of plain arrays (float16 coefficients), loaded with
 ``allow_pickle=False``.
