@@ -49,7 +49,7 @@ class LinearScorer(Scorer):
     labels = MODEL_LABELS
 
     def __init__(self, n_features: int = 2**18, char_range: tuple[int, int] = (3, 5), word_grams: int = 2,
-                 C: float = 4.0) -> None:
+                 C: float = 1.0) -> None:
         self.n_features = n_features
         self.char_range = char_range
         self.word_grams = word_grams

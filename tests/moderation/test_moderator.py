@@ -2,7 +2,7 @@
 
 import pytest
 
-from parley.moderation import LABELS, Action, Context, Policy
+from parley.moderation import LABELS, Action, Context, Policy, data
 from parley.moderation.moderator import Moderator, shipped
 from tests.conftest import EXAMPLE
 
@@ -54,10 +54,14 @@ def test_a_second_attempt_still_over_the_line_is_held():
 
 def test_the_cascade_consults_the_second_stage_only_inside_its_band():
     cascade, fast = shipped(), shipped(fast=True)
-    texts = [ABUSE, _excellent(), "Only a fool would believe this.", "Get lost."]
-    full = cascade.toxicity(texts)
-    first = fast.toxicity(texts)
     low, high = cascade.band
+    # Held-out comments, some of them inside the band by the first stage's reading.
+    pool = [r.text for r in data.held_out_rows()[:600]]
+    toxicity = fast.toxicity(pool)[:, 0]
+    inside_pool = [t for t, p in zip(pool, toxicity, strict=True) if low <= p <= high][:3]
+    texts = [ABUSE, _excellent(), *inside_pool]
+    first = fast.toxicity(texts)
+    full = cascade.toxicity(texts)
     inside = [low <= p <= high for p in first[:, 0]]
     assert any(inside) and not all(inside), first[:, 0]
     for i in range(len(texts)):
