@@ -261,7 +261,8 @@ def word_bigrams(batch: Batch, hashes: np.ndarray, n_features: int) -> Occurrenc
 
 def occurrences(batch: Batch, n_features: int, char_range: tuple[int, int] = (3, 5),
                 word_grams: int = 2) -> list[Occurrences]:
-    """Every kind of n-gram the first stage reads."""
+    """Every kind of n-gram the first stage reads: character n-grams by size, then words,
+    then word pairs."""
     if n_features & (n_features - 1) or n_features > 2**31:
         raise ValueError(f"n_features must be a power of two up to 2**31, not {n_features}")
     kinds = char_ngrams(batch, char_range, n_features)

@@ -126,11 +126,8 @@ class LinearScorer(Scorer):
 
     def scan(self, batch: features.Batch) -> Scan:
         """The logits, keeping the character n-grams for ``inner_weights``."""
-        chars = features.char_ngrams(batch, tuple(self.char_range), self.n_features)
-        hashes = batch.word_hashes()
-        kinds = [*chars, features.words(batch, hashes, self.n_features)]
-        if self.word_grams >= 2:
-            kinds.append(features.word_bigrams(batch, hashes, self.n_features))
+        kinds = self._kinds(batch)  # the character n-grams by size first, then the word kinds
+        chars = kinds[:self.char_range[1] - self.char_range[0] + 1]
         total = features.summed(kinds, batch.size, self.n_features, self._table)
         norm = np.sqrt(total[:, len(self.labels)].astype(np.float64))
         norm[norm == 0] = 1.0
