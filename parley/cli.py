@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from parley.config import SETTINGS, Config, settings_markdown
 from parley.errors import ParleyError
+from parley.moderation.stream import BATCH
 
 
 def _service(config: Config):
@@ -187,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     pace.add_argument("--fast", action="store_true", help="first stage only, for bulk archives")
     pace.add_argument("--accurate", action="store_true",
                       help="the second stage reads every comment (70 to 95 a second)")
-    score.add_argument("--batch", type=int, default=2048, help="comments scored together (default 2048)")
+    score.add_argument("--batch", type=int, default=BATCH, help=f"comments scored together (default {BATCH})")
     score.set_defaults(func=cmd_score)
 
     train = sub.add_parser("train", help="train the moderation models from ../shared/data")

@@ -19,6 +19,7 @@ from parley.moderation import data, identity
 from parley.moderation.data import MODEL_LABELS
 from parley.moderation.moderator import Moderator
 from parley.moderation.spans import char_f1
+from parley.moderation.stream import BATCH
 
 
 @dataclasses.dataclass
@@ -55,13 +56,12 @@ def baseline_probabilities(texts: Sequence[str]) -> np.ndarray:
 
 
 def _rate(fn: Callable[[list[str]], object], texts: list[str], runs: int = 3) -> float:
-    """Comments a second, the median of ``runs``, in batches of 1,024 as ``parley score``
-    reads them."""
+    """Comments a second, the median of ``runs``, in batches as ``parley score`` reads them."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        for i in range(0, len(texts), 1024):
-            fn(texts[i:i + 1024])
+        for i in range(0, len(texts), BATCH):
+            fn(texts[i:i + BATCH])
         times.append(time.perf_counter() - started)
     return len(texts) / statistics.median(times)
 
@@ -91,7 +91,7 @@ class Report:
             f"the highest score is {self.identity_worst[1]} {self.identity_worst[0]:.3f} "
             f"for \"{self.identity_worst[2]}\"",
             f"- Share of held-out comments the cascade sends to the second stage: {self.second_stage_share:.1%}",
-            "- Comments/s on this machine (2,000 held-out comments in batches of 1,024, median of 3, one process, "
+            f"- Comments/s on this machine (2,000 held-out comments in batches of {BATCH:,}, median of 3, one process, "
             "models loaded; parley writes verdicts, alt-profanity-check only probabilities): "
             + ", ".join(f"{k} {v:,.0f}" for k, v in self.rates.items()),
             "",

@@ -10,12 +10,18 @@ scored in batches, so the models run on arrays, and written as each batch finish
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import orjson
 
 from parley.moderation.base import Context
-from parley.moderation.moderator import Moderator
+
+if TYPE_CHECKING:  # the command line reads BATCH without loading the models' code
+    from parley.moderation.moderator import Moderator
+
+# Comments scored together: larger batches spread numpy's per-call cost over more
+# comments; in one process 2,048 ran ~4% faster than 1,024.
+BATCH = 2048
 
 
 def keep_freed_memory() -> None:
@@ -117,7 +123,7 @@ def _batches(lines: Iterable[bytes], size: int) -> Iterator[list[tuple[object, s
         yield from _parsed(chunk)
 
 
-def score_stream(source: BinaryIO, sink: BinaryIO, moderator: Moderator, *, batch_size: int = 2048) -> int:
+def score_stream(source: BinaryIO, sink: BinaryIO, moderator: Moderator, *, batch_size: int = BATCH) -> int:
     """Score every line of ``source`` into ``sink``; returns the number scored."""
     if batch_size < 1:
         raise InputError(f"--batch must be at least 1, not {batch_size}")
