@@ -77,6 +77,9 @@ class Report:
     rates: dict[str, float]
     second_stage_share: float
     bands: list[tuple[tuple[float, float], float, float]]
+    # Per side-by-side row set: (rows, parley's toxicity AUC, the baseline's, the
+    # difference's 95% paired bootstrap interval).
+    differences: list[tuple[str, float, float, tuple[float, float]]] = dataclasses.field(default_factory=list)
 
     def table(self) -> str:
         lines = ["| model | held-out rows | label | n | positives | ROC-AUC | PR-AUC | F1 @ threshold |",
@@ -94,6 +97,15 @@ class Report:
             f"- Comments/s on this machine (2,000 held-out comments in batches of {BATCH:,}, median of 3, one process, "
             "models loaded; parley writes verdicts, alt-profanity-check only probabilities): "
             + ", ".join(f"{k} {v:,.0f}" for k, v in self.rates.items()),
+            "",
+            "Toxicity ROC-AUC, parley against alt-profanity-check on the same held-out rows, with a 95% interval "
+            f"for the difference ({RESAMPLES:,} paired bootstrap resamples of the rows): where it spans 0, these rows "
+            "cannot tell the two apart",
+            "",
+            "| held-out rows | parley | alt-profanity-check | difference | 95% interval |",
+            "|---|---:|---:|---:|---|",
+            *(f"| {rows} | {ours:.4f} | {theirs:.4f} | {ours - theirs:+.4f} | {low:+.4f} to {high:+.4f} |"
+              for rows, ours, theirs, (low, high) in self.differences),
             "",
             "Bands (first-stage toxicity read again by the second stage): what each costs and buys",
             "",
@@ -117,7 +129,8 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
     ours = ours_fast.copy()
     ours[unsure] = accurate[unsure]
     unseen = np.array([r.source not in data.SEEN_BY_BASELINE for r in rows])
-    baseline = baseline_probabilities([t for t, u in zip(texts, unseen, strict=True) if u])
+    baseline = np.full(len(rows), np.nan)  # nan on the rows it learned
+    baseline[unseen] = baseline_probabilities([t for t, u in zip(texts, unseen, strict=True) if u])
     metrics: list[Metric] = []
     for j, label in enumerate(MODEL_LABELS):
         target = np.array([r.targets[j] for r in rows])
@@ -130,17 +143,23 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
                 if m:
                     metrics.append(m)
         if label in ("toxicity", "insult", "profanity"):
-            mask = known[unseen]
-            m = _metric("alt-profanity-check", "not seen by baseline", label, y[unseen][mask], baseline[mask], 0.5)
+            mask = known & unseen
+            m = _metric("alt-profanity-check", "not seen by baseline", label, y[mask], baseline[mask], 0.5)
             if m:
                 metrics.append(m)
-    for source in ("civil", "olid", "hatexplain"):
-        sel = np.array([r.source == source for r in rows])
-        y = np.array([data.binary(r.targets[0]) for r in rows])[sel]
+    toxic = np.array([data.binary(r.targets[0]) for r in rows])
+    differences = []
+    for source in ("not seen by baseline", "civil", "olid", "hatexplain"):
+        sel = unseen if source == "not seen by baseline" else np.array([r.source == source for r in rows])
+        y = toxic[sel]
+        if len(set(y.tolist())) < 2:  # a small --limit can leave a set one-sided
+            continue
+        differences.append((source, *paired_difference(y, ours[sel, 0], baseline[sel])))
+        if source == "not seen by baseline":  # already in the per-label rows above
+            continue
         for name, probs in (("parley", ours), ("parley --accurate", accurate)):
             metrics.append(_metric(name, source, "toxicity", y, probs[sel, 0], lowest_threshold(moderator, "toxicity")))
-        metrics.append(_metric("alt-profanity-check", source, "toxicity", y,
-                               baseline[np.cumsum(unseen)[sel] - 1], 0.5))
+        metrics.append(_metric("alt-profanity-check", source, "toxicity", y, baseline[sel], 0.5))
     metrics = [m for m in metrics if m]
 
     trial = list(data.read_spans("toxic_spans_trial.csv"))
@@ -161,7 +180,27 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
              "alt-profanity-check": _rate(baseline_probabilities, sample)}
     share = float(np.mean(unsure))
     bands = _bands(moderator, rows, unseen, ours_fast, accurate)
-    return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share, bands)
+    return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share, bands, differences)
+
+
+RESAMPLES = 1000
+
+
+def paired_difference(y: np.ndarray, ours: np.ndarray, theirs: np.ndarray, resamples: int = RESAMPLES,
+                      seed: int = 13) -> tuple[float, float, tuple[float, float]]:
+    """Both ROC-AUCs on rows ``y``, and a 95% interval for ours minus theirs: the rows
+    resampled with replacement, the same rows for both models, so that what the two get
+    right or wrong together cancels out."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(seed)
+    diffs = []
+    while len(diffs) < resamples:
+        pick = rng.integers(0, len(y), len(y))
+        if 0 < y[pick].sum() < len(pick):  # a resample with one class has no AUC
+            diffs.append(roc_auc_score(y[pick], ours[pick]) - roc_auc_score(y[pick], theirs[pick]))
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return roc_auc_score(y, ours), roc_auc_score(y, theirs), (float(low), float(high))
 
 
 def _bands(moderator: Moderator, rows, unseen: np.ndarray, first: np.ndarray, second: np.ndarray

@@ -24,3 +24,21 @@ def test_eval_prints_the_table(capsys):
     out = capsys.readouterr().out
     assert "| model | held-out rows | label |" in out and "alt-profanity-check" in out
     assert "character F1" in out and "Identity sentences" in out
+    assert "| held-out rows | parley | alt-profanity-check | difference | 95% interval |" in out
+
+
+def test_the_paired_interval_is_zero_for_one_model_against_itself_and_clear_for_a_better_one():
+    import numpy as np
+
+    from parley.moderation.evaluate import paired_difference
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 400)
+    noisy = y + rng.normal(0, 1.0, 400)  # ranks well, not perfectly
+    ours, theirs, (low, high) = paired_difference(y, noisy, noisy, resamples=200)
+    assert ours == theirs and low == high == 0.0
+    ours, theirs, (low, high) = paired_difference(y, y + rng.normal(0, 0.3, 400), noisy, resamples=200)
+    assert ours > theirs and 0.0 < low <= ours - theirs <= high
+    # Two equally good models: the interval spans 0.
+    _, _, (low, high) = paired_difference(y, noisy, y + rng.normal(0, 1.0, 400), resamples=200)
+    assert low < 0.0 < high
