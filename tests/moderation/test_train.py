@@ -71,3 +71,19 @@ def test_shipped_models_are_small_and_pickle_free():
         with np.load(path, allow_pickle=False) as f:
             assert all(f[k].dtype != object for k in f.files)
     assert (MODELS_DIR / "MODEL_CARD.md").exists()
+
+
+def test_the_first_stage_learns_toxicity_partly_from_the_second_on_its_selection():
+    from parley.moderation.train import DISTIL, first_targets
+
+    nan = float("nan")
+    civil = data.Row("civil", "a news comment", (0.67, nan, 0.33, 0.0, 0.0, 0.0))
+    tweets = [data.Row("davidson", f"tweet {i}", (1.0, nan, nan, nan, nan, nan)) for i in range(8010)]
+    rows = [civil, *tweets]
+    teacher = np.full((len(rows), 6), 0.2)
+    targets = first_targets(rows, teacher)
+    assert targets[0, 0] == pytest.approx((1 - DISTIL) * 0.67 + DISTIL * 0.2)
+    assert np.array_equal(targets[0, 1:], np.array(civil.targets[1:]), equal_nan=True)  # other labels: their own
+    # The MiniLM learned 8,000 of the tweets; toxicity is unknown (not learned) on the rest.
+    assert np.isnan(targets[1:, 0]).sum() == 10
+    assert np.allclose(targets[1:, 0][~np.isnan(targets[1:, 0])], (1 - DISTIL) + DISTIL * 0.2)
