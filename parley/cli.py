@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     pace = score.add_mutually_exclusive_group()
     pace.add_argument("--fast", action="store_true", help="first stage only, for bulk archives")
     pace.add_argument("--accurate", action="store_true",
-                      help="the second stage reads every comment (70 to 95 a second)")
+                      help="the second stage reads every comment (under 200 a second on one core)")
     score.add_argument("--batch", type=int, default=BATCH, help=f"comments scored together (default {BATCH})")
     score.set_defaults(func=cmd_score)
 

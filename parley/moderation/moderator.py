@@ -3,11 +3,11 @@
 Scoring is a cascade. The first stage (``linear.py``) scores every comment; where its
 toxicity falls inside the band around the fold threshold, the second stage
 (``transformer.py``) reads the comment and its scores replace the first stage's. The
-band is where a fold is least certain, and narrow because the second stage reads some
-70 comments a second on one core (see the model card for what a wider one buys). Spam
+band is where a fold is least certain, and narrow because the second stage reads under
+200 comments a second on one core (see the model card for what a wider one buys). Spam
 and off-topic scorers add their labels; the span tagger marks the words behind the
-toxic labels. ``fast=True`` stops after the
-first stage, for bulk archives; ``accurate=True`` sends every comment to the second.
+toxic labels. ``fast=True`` stops after the first stage, for bulk archives;
+``accurate=True`` sends every comment to the second.
 
 ``Moderator.shipped()`` loads the artefacts in ``parley/moderation/models`` (made by
 ``parley train``); their ``manifest.json`` names the model version and the band.

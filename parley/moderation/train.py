@@ -1,7 +1,7 @@
 """``parley train``: build the shipped models from ``../shared/data``, then measure
 them and write the model card.
 
-Stages: ``second`` fine-tunes and exports the MiniLM (about half an hour, needs
+Stages: ``second`` fine-tunes and exports the MiniLM (about an hour on two cores, needs
 ``pip install -e '.[train]'``); ``first`` fits the n-gram logistic regression, which
 learns toxicity partly from that MiniLM, and the span tagger (about ten minutes on two
 cores); ``spans`` refits only the tagger on the current first stage; ``all`` runs the

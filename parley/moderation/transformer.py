@@ -1,7 +1,7 @@
 """The second stage: the fine-tuned MiniLM (``finetune.py``), run with onnxruntime.
 
 It reads a comment as a whole, not as n-grams, which is what the uncertain cases need;
-at 70 to 95 comments a second on one core it is too slow for every comment of an
+at under 200 comments a second on one core it is too slow for every comment of an
 archive, so the cascade (``moderator.py``) sends it only the cases the first stage is
 unsure of.
 """
