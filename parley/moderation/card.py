@@ -26,9 +26,11 @@ def _distil(first: dict) -> str:
     share = first.get("distil")
     if share is None:
         return " the rows' own label."
+    rows = first.get("toxicity_rows")
+    on = f"the {rows:,} rows" if rows else "the rows"
     return (f" {share:.0%} the second stage's probability and {1 - share:.0%} the row's\n"
-            "  label (distillation), on the rows the second stage learned from; the other labels learn\n"
-            "  their own.")
+            f"  label (distillation), on {on} the second stage was fine-tuned on; the other labels\n"
+            "  learn their own.")
 
 
 def _civil(report: Report) -> str:
@@ -107,7 +109,7 @@ so side-by-side rows exclude those sets.
 - Civil Comments' labels are shares of a few raters on posts already suspected of toxicity; on
   those rows every model, ours and the baseline, ranks poorly, and {_civil(report)}
 - The default cascade sends only the comments near the fold threshold to the second stage, to
-  stay near 1,000 comments/s on one core; the band table above shows what wider bands buy.
+  stay above 1,000 comments/s on one core; the band table above shows what wider bands buy.
 - Sarcasm, coded language and new slurs defeat n-grams; the second stage sees only comments the
   first is unsure of, so a confident first-stage miss stays a miss.
 - The identity sentences are a small template set; passing it does not prove the absence of bias.

@@ -21,6 +21,8 @@ from parley.moderation.moderator import Moderator
 from parley.moderation.spans import char_f1
 from parley.moderation.stream import BATCH
 
+RESAMPLES = 1000  # for the paired bootstrap intervals
+
 
 @dataclasses.dataclass
 class Metric:
@@ -147,11 +149,12 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
             m = _metric("alt-profanity-check", "not seen by baseline", label, y[mask], baseline[mask], 0.5)
             if m:
                 metrics.append(m)
-    toxic = np.array([data.binary(r.targets[0]) for r in rows])
+    toxicity = np.array([r.targets[0] for r in rows])
     differences = []
     for source in ("not seen by baseline", "civil", "olid", "hatexplain"):
         sel = unseen if source == "not seen by baseline" else np.array([r.source == source for r in rows])
-        y = toxic[sel]
+        sel = sel & ~np.isnan(toxicity)
+        y = (toxicity[sel] >= 0.5).astype(int)
         if len(set(y.tolist())) < 2:  # a small --limit can leave a set one-sided
             continue
         differences.append((source, *paired_difference(y, ours[sel, 0], baseline[sel])))
@@ -183,9 +186,6 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
     return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share, bands, differences)
 
 
-RESAMPLES = 1000
-
-
 def paired_difference(y: np.ndarray, ours: np.ndarray, theirs: np.ndarray, resamples: int = RESAMPLES,
                       seed: int = 13) -> tuple[float, float, tuple[float, float]]:
     """Both ROC-AUCs on rows ``y``, and a 95% interval for ours minus theirs: the rows
@@ -193,6 +193,8 @@ def paired_difference(y: np.ndarray, ours: np.ndarray, theirs: np.ndarray, resam
     right or wrong together cancels out."""
     from sklearn.metrics import roc_auc_score
 
+    if len(set(y.tolist())) < 2:
+        raise ValueError("ROC-AUC needs rows of both classes")
     rng = np.random.default_rng(seed)
     diffs = []
     while len(diffs) < resamples:

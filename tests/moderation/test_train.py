@@ -73,17 +73,28 @@ def test_shipped_models_are_small_and_pickle_free():
     assert (MODELS_DIR / "MODEL_CARD.md").exists()
 
 
-def test_the_first_stage_learns_toxicity_partly_from_the_second_on_its_selection():
-    from parley.moderation.train import DISTIL, first_targets
+def test_the_first_stage_learns_toxicity_partly_from_the_second_on_its_rows():
+    from parley.moderation.train import DISTIL, first_targets, second_stage_rows
 
     nan = float("nan")
     civil = data.Row("civil", "a news comment", (0.67, nan, 0.33, 0.0, 0.0, 0.0))
     tweets = [data.Row("davidson", f"tweet {i}", (1.0, nan, nan, nan, nan, nan)) for i in range(8010)]
-    rows = [civil, *tweets]
-    teacher = np.full((len(rows), 6), 0.2)
+    rows = [*tweets[:5], civil, *tweets[5:]]
+    asked = []
+
+    def teacher(texts):  # a different probability for every text, so that misaligned rows show
+        asked.extend(texts)
+        return np.array([[len(t) / 100 + int(t.split()[-1]) / 1e5 if t.startswith("tweet") else 0.2] * 6
+                         for t in texts])
+
     targets = first_targets(rows, teacher)
-    assert targets[0, 0] == pytest.approx((1 - DISTIL) * 0.67 + DISTIL * 0.2)
-    assert np.array_equal(targets[0, 1:], np.array(civil.targets[1:]), equal_nan=True)  # other labels: their own
-    # The MiniLM learned 8,000 of the tweets; toxicity is unknown (not learned) on the rest.
-    assert np.isnan(targets[1:, 0]).sum() == 10
-    assert np.allclose(targets[1:, 0][~np.isnan(targets[1:, 0])], (1 - DISTIL) + DISTIL * 0.2)
+    taught = {r.text for r in second_stage_rows(rows)}
+    assert sorted(asked) == sorted(taught)  # the MiniLM scores only the rows it learned from
+    assert targets[5, 0] == pytest.approx((1 - DISTIL) * 0.67 + DISTIL * 0.2)
+    assert np.array_equal(targets[5, 1:], np.array(civil.targets[1:]), equal_nan=True)  # its own labels
+    for row, target in zip(rows, targets[:, 0], strict=True):
+        if row.text in taught:
+            assert target == pytest.approx((1 - DISTIL) * row.targets[0] + DISTIL * teacher([row.text])[0, 0])
+        else:  # 10 of the tweets: the MiniLM did not learn them, so toxicity skips them
+            assert np.isnan(target)
+    assert np.isnan(targets[:, 0]).sum() == 10
