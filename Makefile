@@ -29,7 +29,7 @@ bench: install
 bench-moderation: install
 	$(BIN)/python benchmarks/moderation.py --out docs/performance.md
 
-# Rebuilds parley/moderation/models from ../shared/data (about 70 minutes on two cores),
+# Rebuilds parley/moderation/models from ../shared/data (30 to 75 minutes on two cores),
 # then `parley eval` rewrites the model card.
 train: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-train.lock

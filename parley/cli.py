@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train the moderation models from ../shared/data")
     train.add_argument("--stage", choices=["first", "spans", "second", "all"], default="all",
                        help="first: n-grams and spans, taught by the MiniLM (ten minutes); spans: the span "
-                            "tagger alone; second: MiniLM fine-tuning (an hour); all: second, then first")
+                            "tagger alone; second: MiniLM fine-tuning (20 to 60 minutes); all: second, then first")
     train.add_argument("--out", help="where to write the models (default: the package's)")
     train.add_argument("--no-eval", dest="eval", action="store_false", help="skip `parley eval` afterwards")
     train.set_defaults(func=cmd_train, card=True, limit=None)

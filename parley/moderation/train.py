@@ -1,7 +1,7 @@
 """``parley train``: build the shipped models from ``../shared/data``, then measure
 them and write the model card.
 
-Stages: ``second`` fine-tunes and exports the MiniLM (about an hour on two cores, needs
+Stages: ``second`` fine-tunes and exports the MiniLM (20 to 60 minutes on two cores, needs
 ``pip install -e '.[train]'``); ``first`` fits the n-gram logistic regression, which
 learns toxicity partly from that MiniLM, and the span tagger (about ten minutes on two
 cores, four of them the MiniLM scoring the rows); ``spans`` refits only the tagger on

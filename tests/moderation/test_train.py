@@ -32,7 +32,7 @@ def small_data(tmp_path, monkeypatch):
 def _models(tmp_path, name):
     out = tmp_path / name
     out.mkdir()
-    # The second stage takes an hour; this test trains the first and reuses it.
+    # The second stage takes 20 to 60 minutes; this test trains the first and reuses it.
     for artefact in ("minilm.onnx", "tokenizer.json"):
         shutil.copy(MODELS_DIR / artefact, out / artefact)
     return out
