@@ -134,9 +134,9 @@ def train(stage: str, out_dir: Path, log=print) -> dict:
     # The second stage first: the first learns from it.
     if stage in ("second", "all"):
         trained["second"] = train_second(out_dir, log)
-    missing = [name for name in ("minilm.onnx", "tokenizer.json") if not (out_dir / name).exists()]
-    if stage == "first" and missing:
-        raise FileNotFoundError(f"{', '.join(missing)} missing in {out_dir}: the first stage learns from the "
+    no_teacher = [name for name in ("minilm.onnx", "tokenizer.json") if not (out_dir / name).exists()]
+    if stage == "first" and no_teacher:
+        raise FileNotFoundError(f"{', '.join(no_teacher)} missing in {out_dir}: the first stage learns from the "
                                 "second; run `parley train --stage all`")
     if stage in ("first", "all"):
         trained["first"] = train_first(out_dir, log)
