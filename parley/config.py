@@ -28,6 +28,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PARLEY_WORKERS", "1", "Server processes for `parley serve`.", int),
     Setting("PARLEY_SECRET_KEY", "",
             "Key for edit tokens. Empty: a key generated at first migration and kept in the database."),
+    Setting("PARLEY_SECRET_KEY_FILE", "parley.secret",
+            "Used when PARLEY_SECRET_KEY is empty: the file holding the server's key (edit and CSRF tokens), "
+            "relative to the working directory; created at first start (32 random bytes as hex, mode 0600) and "
+            "read afterwards. Keep it out of backups shared with the database. Several app instances must share "
+            "one key: set the same PARLEY_SECRET_KEY on each."),
     Setting("PARLEY_ADMIN_TOKEN", "",
             "Bearer token for story management (create, update, close). Empty: those endpoints "
             "answer only clients on loopback; set it whenever a proxy or another host is in front."),
@@ -40,6 +45,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PARLEY_FORWARDED_ALLOW_IPS", "",
             "Proxies whose X-Forwarded-For is believed (comma-separated addresses, or *). Empty: none, "
             "and the client address, which rate limits count by, is the connecting peer."),
+    Setting("PARLEY_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]",
+            "Host names this server answers to (comma-separated; the port is ignored); any other Host "
+            "header gets 400, which stops DNS rebinding. Add the site's own host names, e.g. "
+            "`comments.example.org,localhost,127.0.0.1,[::1]`. `*` allows any: for tests, or behind a proxy "
+            "that checks Host itself."),
     Setting("PARLEY_MODERATION", "1",
             "1: score every comment a reader posts or edits with the shipped models and act on the verdict "
             "(publish, fold behind a notice, ask to rephrase, hold for a moderator, reject); 0: publish unscored.",
@@ -51,6 +61,26 @@ SETTINGS: tuple[Setting, ...] = (
             "(`DEFAULT_THRESHOLDS` in parley/moderation/policy.py). A story's `moderation_thresholds` "
             "apply label by label: a label the story names takes the story's actions for it, the others "
             "keep these."),
+    Setting("PARLEY_REPORT_THRESHOLD", "1",
+            "Readers' reports that move a comment into the moderators' Reported queue.", int),
+    Setting("PARLEY_REPORT_HIDE_THRESHOLD", "3",
+            "Reports that also hide a comment from readers until a moderator decides; 0: reports never hide.", int),
+    Setting("PARLEY_REPORTS_PER_HOUR", "20", "Reports one reader may file in an hour.", int),
+    Setting("PARLEY_TRUST_AFTER", "0",
+            "Approved comments after which an author is trusted: comments the models would hold are published "
+            "(rejects and rephrase requests still apply); 0: only a moderator's Trust makes an author trusted.", int),
+    Setting("PARLEY_UNDO_SECONDS", "60", "How long a moderator may undo a decision.", int),
+    Setting("PARLEY_SESSION_DAYS", "14",
+            "How long a sign-in lasts, in days; signing out, a password reset or disabling the account ends "
+            "it sooner.", int),
+    Setting("PARLEY_SSO_SECRET", "",
+            "Shared secret (at least 32 characters) for single sign-on: the publisher's site signs a JWT "
+            "(HS256) with Coral's claims and sends the reader to /sso?token=...; see docs/accounts.md. "
+            "Empty: single sign-on is off."),
+    Setting("PARLEY_SSO_MAX_ROLE", "commenter",
+            "The highest role a single sign-on token's `user.role` claim may give (commenter, staff, "
+            "moderator or admin); a claim above it is ignored. Raise it only when the publisher's "
+            "sign-in is as well guarded as Parley's admin accounts."),
 )
 
 
@@ -61,6 +91,7 @@ class Config:
     port: int
     workers: int
     secret_key: str
+    secret_key_file: str
     admin_token: str
     max_body_chars: int
     edit_window_seconds: int
@@ -68,8 +99,17 @@ class Config:
     page_size: int
     secure_cookies: int
     forwarded_allow_ips: str
+    allowed_hosts: str
     moderation: int
     moderation_thresholds: str
+    report_threshold: int
+    report_hide_threshold: int
+    reports_per_hour: int
+    trust_after: int
+    undo_seconds: int
+    session_days: int
+    sso_secret: str
+    sso_max_role: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:
@@ -85,10 +125,19 @@ class Config:
         values.update(overrides)
         for key, low, high in (("port", 0, 65535), ("workers", 1, 64), ("max_body_chars", 1, 100_000),
                                ("edit_window_seconds", 0, 86400 * 365), ("rate_limit", 0, 1_000_000),
-                               ("page_size", 1, 500), ("moderation", 0, 1)):
+                               ("page_size", 1, 500), ("moderation", 0, 1),
+                               ("report_threshold", 1, 1000), ("report_hide_threshold", 0, 1000),
+                               ("reports_per_hour", 1, 10_000), ("trust_after", 0, 1_000_000),
+                               ("undo_seconds", 0, 86400), ("session_days", 1, 365)):
             if not low <= values[key] <= high:
                 raise SystemExit(f"PARLEY_{key.upper()}={values[key]} is outside {low}..{high}")
         config = cls(**values)
+        if config.sso_secret and len(config.sso_secret) < 32:
+            raise SystemExit(f"PARLEY_SSO_SECRET has {len(config.sso_secret)} characters; it needs at least 32 "
+                             "(a short HS256 secret can be guessed from one token)")
+        if config.sso_max_role not in ("commenter", "staff", "moderator", "admin"):
+            raise SystemExit(f"PARLEY_SSO_MAX_ROLE={config.sso_max_role!r} is not one of commenter, staff, "
+                             "moderator, admin")
         try:
             config.site_policy()
         except PolicyError as exc:

@@ -1,8 +1,20 @@
 """Storage: one interface (``Store``), SQLite and PostgreSQL behind it."""
 
-from parley.store.base import QueuePage, RootPage, Sort, Store, from_us, queue_key, sort_key, to_us
+from parley.store.base import (
+    AuditQuery,
+    AuthorHistory,
+    QueuePage,
+    RootPage,
+    Sort,
+    Store,
+    from_us,
+    queue_key,
+    sort_key,
+    to_us,
+)
 
-__all__ = ["QueuePage", "RootPage", "Sort", "Store", "open_store", "from_us", "queue_key", "sort_key", "to_us"]
+__all__ = ["AuditQuery", "AuthorHistory", "QueuePage", "RootPage", "Sort", "Store", "open_store", "from_us",
+           "queue_key", "sort_key", "to_us"]
 
 
 def open_store(url: str) -> Store:

@@ -15,7 +15,20 @@ import enum
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from parley.domain import Author, Comment, CommentState, Story
+from parley.domain import (
+    Account,
+    ApiToken,
+    Appeal,
+    Author,
+    Comment,
+    CommentState,
+    Decision,
+    Queue,
+    Report,
+    Sanction,
+    Session,
+    Story,
+)
 
 
 class Sort(enum.StrEnum):
@@ -36,12 +49,41 @@ class RootPage:
 
 @dataclasses.dataclass(frozen=True)
 class QueuePage:
-    """Which held comments to read, oldest first: one story's or every story's, where the
-    last page ended, how many."""
+    """Which comments of a moderators' queue to read, in the queue's order (open queues by
+    priority, highest first; approved and rejected by when they were decided, latest
+    first), narrowed by story, strongest label, its least score and author."""
 
+    queue: Queue = Queue.HELD
     story_id: int | None = None
+    label: str | None = None
+    min_score: float | None = None
+    author_id: int | None = None
     after: tuple | None = None  # the queue key (``queue_key``) of the last comment already shown
     limit: int = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditQuery:
+    """Which decisions of the audit log to read, latest first."""
+
+    text: str | None = None  # matched against actor, reason and kind
+    kind: str | None = None
+    comment_id: int | None = None
+    author_id: int | None = None
+    before_id: int | None = None  # the id of the last entry already shown
+    limit: int = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class AuthorHistory:
+    """What moderators see of an author on a comment card."""
+
+    comments: int
+    published: int
+    approved: int  # published after a moderator looked
+    rejected: int
+    held: int
+    first_seen: datetime | None
 
 
 class Store(abc.ABC):
@@ -129,8 +171,167 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def list_queue(self, page: QueuePage) -> list[Comment]:
-        """Comments waiting for a moderator (pending), oldest first, on any story or on
-        ``page.story_id``'s."""
+        """A page of one moderators' queue (see ``QueuePage``)."""
+
+    @abc.abstractmethod
+    def queue_counts(self, story_id: int | None = None) -> dict[Queue, int]:
+        """How many comments wait in each open queue (every story's, or one's)."""
+
+    @abc.abstractmethod
+    def list_by_writer(self, story_id: int, writer_key: str) -> list[Comment]:
+        """The comments on a story that this writer wrote and readers cannot see
+        (held or rejected), oldest first: what its writer alone is shown."""
+
+    @abc.abstractmethod
+    def get_author(self, author_id: int) -> Author | None: ...
+
+    @abc.abstractmethod
+    def find_author(self, identity_key: str) -> Author | None: ...
+
+    @abc.abstractmethod
+    def author_history(self, author_id: int) -> AuthorHistory: ...
+
+    # --- the workspace: reports, decisions, sanctions, appeals ----------------
+    @abc.abstractmethod
+    def add_report(self, report: Report) -> Report:
+        """Insert; raises ``Conflict`` when this reporter already reported this comment."""
+
+    @abc.abstractmethod
+    def list_reports(self, comment_id: int) -> list[Report]:
+        """A comment's reports, oldest first."""
+
+    @abc.abstractmethod
+    def reports_by(self, reporter_key: str, limit: int) -> list[Report]:
+        """A reporter's latest reports, newest first."""
+
+    @abc.abstractmethod
+    def count_reports_since(self, reporter_key: str, since: datetime) -> int: ...
+
+    @abc.abstractmethod
+    def resolve_reports(self, comment_id: int, outcome: str, at: datetime) -> int:
+        """Mark a comment's open reports resolved with ``outcome``; return how many."""
+
+    @abc.abstractmethod
+    def reopen_reports(self, comment_id: int, resolved_at: datetime) -> int:
+        """Open again the reports resolved at ``resolved_at`` (an undone decision's time)."""
+
+    @abc.abstractmethod
+    def add_decision(self, decision: Decision) -> Decision: ...
+
+    @abc.abstractmethod
+    def get_decision(self, decision_id: int) -> Decision | None: ...
+
+    @abc.abstractmethod
+    def mark_undone(self, decision_id: int, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def list_decisions(self, query: AuditQuery) -> list[Decision]: ...
+
+    @abc.abstractmethod
+    def decisions_since(self, after_id: int, limit: int) -> list[Decision]:
+        """Decisions with ids above ``after_id``, oldest first: for exports that page."""
+
+    @abc.abstractmethod
+    def add_sanction(self, sanction: Sanction) -> Sanction: ...
+
+    @abc.abstractmethod
+    def list_sanctions(self, author_id: int) -> list[Sanction]:
+        """Every sanction an author has had, newest first."""
+
+    @abc.abstractmethod
+    def active_sanctions(self, author_id: int | None, writer_key: str | None, now: datetime) -> list[Sanction]:
+        """The sanctions in force on this author or on this writer key, newest first."""
+
+    @abc.abstractmethod
+    def get_sanction(self, sanction_id: int) -> Sanction | None: ...
+
+    @abc.abstractmethod
+    def lift_sanction(self, sanction_id: int, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def add_appeal(self, appeal: Appeal) -> Appeal:
+        """Insert; raises ``Conflict`` when the comment was appealed already."""
+
+    @abc.abstractmethod
+    def get_appeal(self, appeal_id: int) -> Appeal | None: ...
+
+    @abc.abstractmethod
+    def appeal_of(self, comment_id: int) -> Appeal | None: ...
+
+    @abc.abstractmethod
+    def update_appeal(self, appeal: Appeal) -> Appeal: ...
+
+    # --- accounts, sessions, API tokens, single sign-on ------------------------
+    @abc.abstractmethod
+    def add_account(self, account: Account) -> Account:
+        """Insert; raises ``Conflict`` (field email or sso_id) when either is taken."""
+
+    @abc.abstractmethod
+    def get_account(self, account_id: int) -> Account | None: ...
+
+    @abc.abstractmethod
+    def find_account(self, *, email: str | None = None, sso_id: str | None = None) -> Account | None:
+        """The account with this (casefolded) email, or this single sign-on id."""
+
+    @abc.abstractmethod
+    def update_account(self, account: Account) -> Account: ...
+
+    @abc.abstractmethod
+    def list_accounts(self, limit: int) -> list[Account]: ...
+
+    @abc.abstractmethod
+    def add_session(self, session: Session) -> Session: ...
+
+    @abc.abstractmethod
+    def get_session(self, id_hash: str) -> Session | None: ...
+
+    @abc.abstractmethod
+    def touch_session(self, id_hash: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def revoke_session(self, id_hash: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def revoke_sessions_of(self, account_id: int, at: datetime) -> int:
+        """End every live session of an account; return how many."""
+
+    @abc.abstractmethod
+    def add_api_token(self, token: ApiToken) -> ApiToken:
+        """Insert; raises ``Conflict`` (field name) when the name is taken."""
+
+    @abc.abstractmethod
+    def find_api_token(self, secret_hash: str) -> ApiToken | None: ...
+
+    @abc.abstractmethod
+    def list_api_tokens(self) -> list[ApiToken]: ...
+
+    @abc.abstractmethod
+    def touch_api_token(self, token_id: int, at: datetime) -> None:
+        """Record when a token was last used (what admins read before revoking one)."""
+
+    @abc.abstractmethod
+    def revoke_api_token(self, name: str, at: datetime) -> bool:
+        """Revoke the live token with this name; False when there is none."""
+
+    @abc.abstractmethod
+    def use_jti(self, jti: str, expires_at: datetime, now: datetime) -> bool:
+        """Record a single sign-on token's ``jti``; False when it was seen before (a
+        replay). Forgets ids whose tokens expired."""
+
+    @abc.abstractmethod
+    def add_password_reset(self, token_hash: str, account_id: int, created_at: datetime,
+                           expires_at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def use_password_reset(self, token_hash: str, now: datetime) -> int | None:
+        """Spend a reset token: the account id, or None when unknown, used or expired."""
+
+    @abc.abstractmethod
+    def count_attempts(self, key: str, since: datetime) -> int: ...
+
+    @abc.abstractmethod
+    def add_attempt(self, key: str, at: datetime) -> None:
+        """Record a login or reset attempt (and forget ones older than a day)."""
 
     @abc.abstractmethod
     def list_roots(self, page: RootPage) -> list[Comment]:
@@ -154,9 +355,11 @@ def from_us(us: int) -> datetime:
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def queue_key(comment: Comment) -> tuple:
-    """Where a held comment stands in the moderators' queue: what its cursor remembers."""
-    return (to_us(comment.created_at), comment.id)
+def queue_key(comment: Comment, queue: Queue) -> tuple:
+    """Where a comment stands in a moderators' queue: what its cursor remembers."""
+    if queue.open:
+        return (comment.priority, comment.id)
+    return (to_us(comment.reviewed_at or comment.created_at), comment.id)
 
 
 def sort_key(comment: Comment, sort: Sort) -> tuple:

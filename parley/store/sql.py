@@ -7,67 +7,32 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 
-from parley.domain import Author, AuthorKind, Comment, CommentState, Notice, Story, utcnow, verdict_from_dict
+from parley.domain import Author, Comment, CommentState, Story, utcnow
 from parley.errors import Conflict
-from parley.store.base import QueuePage, RootPage, Sort, Store, from_us, to_us
-
-_VISIBLE = "('published', 'folded')"
-
-_COMMENT_COLUMNS = """
-    c.id, c.story_id, c.parent_id, c.root_id, c.depth, c.body_source, c.body_html, c.state,
-    c.notices, c.created_at, c.edited_at, c.reply_total, c.idempotency_key, c.verdict,
-    a.id, a.kind, a.display_name, a.email
-"""
-_COMMENT_SELECT = f"SELECT {_COMMENT_COLUMNS} FROM comments c JOIN authors a ON a.id = c.author_id"
-
-_STORY_COLUMNS = """id, slug, url, title, dateline, body, credit, published_at, comments_open,
-    comment_count, revision, created_at, moderation_thresholds"""
-
-
-def _comment(row) -> Comment:
-    (cid, story_id, parent_id, root_id, depth, source, body_html, state, notices, created,
-     edited, reply_total, key, verdict, author_id, kind, name, email) = row
-    return Comment(
-        id=cid, story_id=story_id, parent_id=parent_id, root_id=root_id, depth=depth,
-        body_source=source, body_html=body_html, state=CommentState(state),
-        notices=tuple(Notice(n["kind"], n["text"]) for n in json.loads(notices)),
-        created_at=from_us(created), edited_at=from_us(edited) if edited is not None else None,
-        reply_total=reply_total, idempotency_key=key,
-        verdict=verdict_from_dict(json.loads(verdict)) if verdict is not None else None,
-        author=Author(id=author_id, kind=AuthorKind(kind), display_name=name, email=email),
-    )
+from parley.store.base import RootPage, Sort, Store, to_us
+from parley.store.rows import (
+    AUTHOR_COLUMNS,
+    COMMENT_SELECT,
+    STORY_COLUMNS,
+    VISIBLE,
+    author_from_row,
+    comment_from_row,
+    notices_json,
+    review_columns,
+    story_from_row,
+    thresholds_json,
+    verdict_json,
+)
+from parley.store.sql_accounts import AccountsSQL
+from parley.store.sql_workspace import WorkspaceSQL
 
 
-def _story(row) -> Story:
-    (sid, slug, url, title, dateline, body, credit, published, is_open, count, revision, created,
-     thresholds) = row
-    return Story(
-        id=sid, slug=slug, url=url, title=title, dateline=dateline, body=body, credit=credit,
-        published_at=from_us(published) if published is not None else None,
-        comments_open=bool(is_open), comment_count=count, revision=revision,
-        created_at=from_us(created), moderation_thresholds=json.loads(thresholds) if thresholds else None,
-    )
-
-
-def _notices_json(comment: Comment) -> str:
-    return json.dumps([n.to_dict() for n in comment.notices], ensure_ascii=False)
-
-
-def _verdict_json(comment: Comment) -> str | None:
-    return json.dumps(comment.verdict.to_dict(), ensure_ascii=False) if comment.verdict is not None else None
-
-
-def _thresholds_json(story: Story) -> str | None:
-    return json.dumps(story.moderation_thresholds) if story.moderation_thresholds else None
-
-
-class SQLStore(Store):
+class SQLStore(AccountsSQL, WorkspaceSQL, Store):
     dialect: str  # names the folder of migrations
     integrity_errors: tuple[type[Exception], ...]
 
@@ -183,19 +148,19 @@ class SQLStore(Store):
                     " RETURNING id"),
                     (story.slug, story.url, story.title, story.dateline, story.body, story.credit,
                      to_us(story.published_at) if story.published_at else None,
-                     story.comments_open, to_us(story.created_at), _thresholds_json(story))).fetchone()
+                     story.comments_open, to_us(story.created_at), thresholds_json(story))).fetchone()
         except self.integrity_errors:
             raise Conflict(f"a story with slug {story.slug!r} exists", field="slug") from None
         story.id = row[0]
         return story
 
     def get_story(self, slug: str) -> Story | None:
-        row = self._one(f"SELECT {_STORY_COLUMNS} FROM stories WHERE slug = ?", (slug,))
-        return _story(row) if row else None
+        row = self._one(f"SELECT {STORY_COLUMNS} FROM stories WHERE slug = ?", (slug,))
+        return story_from_row(row) if row else None
 
     def get_story_by_id(self, story_id: int) -> Story | None:
-        row = self._one(f"SELECT {_STORY_COLUMNS} FROM stories WHERE id = ?", (story_id,))
-        return _story(row) if row else None
+        row = self._one(f"SELECT {STORY_COLUMNS} FROM stories WHERE id = ?", (story_id,))
+        return story_from_row(row) if row else None
 
     def update_story(self, story: Story) -> Story:
         with self._tx() as conn:
@@ -205,13 +170,13 @@ class SQLStore(Store):
                 " WHERE id = ? RETURNING revision"),
                 (story.url, story.title, story.dateline, story.body, story.credit,
                  to_us(story.published_at) if story.published_at else None,
-                 story.comments_open, _thresholds_json(story), story.id)).fetchone()
+                 story.comments_open, thresholds_json(story), story.id)).fetchone()
         story.revision = row[0]
         return story
 
     def list_stories(self, limit: int) -> list[Story]:
-        rows = self._all(f"SELECT {_STORY_COLUMNS} FROM stories ORDER BY created_at DESC, id DESC LIMIT ?", (limit,))
-        return [_story(r) for r in rows]
+        rows = self._all(f"SELECT {STORY_COLUMNS} FROM stories ORDER BY created_at DESC, id DESC LIMIT ?", (limit,))
+        return [story_from_row(r) for r in rows]
 
     def story_revision(self, story_id: int) -> int:
         row = self._one("SELECT revision FROM stories WHERE id = ?", (story_id,))
@@ -226,13 +191,23 @@ class SQLStore(Store):
     # --- authors -------------------------------------------------------------
     def find_or_add_author(self, author: Author) -> Author:
         with self._tx() as conn:
+            # An account's author takes the account's current name and kind.
             conn.execute(self._sql(
-                "INSERT INTO authors (kind, display_name, email, identity_key) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (identity_key) DO NOTHING"),
-                (author.kind.value, author.display_name, author.email, author.identity_key))
-            row = conn.execute(self._sql("SELECT id, kind, display_name, email FROM authors"
+                "INSERT INTO authors (kind, display_name, email, identity_key, account_id) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (identity_key) DO " + ("UPDATE SET display_name = excluded.display_name,"
+                                                     " kind = excluded.kind" if author.account_id else "NOTHING")),
+                (author.kind.value, author.display_name, author.email, author.identity_key, author.account_id))
+            row = conn.execute(self._sql(f"SELECT {AUTHOR_COLUMNS} FROM authors"
                                          " WHERE identity_key = ?"), (author.identity_key,)).fetchone()
-        return Author(id=row[0], kind=AuthorKind(row[1]), display_name=row[2], email=row[3])
+        return author_from_row(row)
+
+    def find_author(self, identity_key: str) -> Author | None:
+        row = self._one(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE identity_key = ?", (identity_key,))
+        return author_from_row(row) if row else None
+
+    def get_author(self, author_id: int) -> Author | None:
+        row = self._one(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE id = ?", (author_id,))
+        return author_from_row(row) if row else None
 
     # --- comments ------------------------------------------------------------
     def add_comment(self, comment: Comment) -> Comment:
@@ -240,13 +215,14 @@ class SQLStore(Store):
             with self._tx() as conn:
                 (comment.id,) = conn.execute(self._sql(
                     "INSERT INTO comments (story_id, parent_id, root_id, depth, author_id, body_source,"
-                    " body_html, state, notices, created_at, edited_at, idempotency_key, verdict)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+                    " body_html, state, notices, created_at, edited_at, idempotency_key, verdict,"
+                    " writer_key, queue, priority, report_count, resubmitted, reviewed_at, top_label, top_score)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
                     (comment.story_id, comment.parent_id, comment.root_id, comment.depth,
                      comment.author.id, comment.body_source, comment.body_html, comment.state.value,
-                     _notices_json(comment), to_us(comment.created_at),
+                     notices_json(comment), to_us(comment.created_at),
                      to_us(comment.edited_at) if comment.edited_at else None,
-                     comment.idempotency_key, _verdict_json(comment))).fetchone()
+                     comment.idempotency_key, verdict_json(comment), *review_columns(comment))).fetchone()
                 self._count(conn, comment, int(comment.state.visible))
         except self.integrity_errors:
             # The one constraint a valid comment can break: its idempotency key is taken.
@@ -266,54 +242,40 @@ class SQLStore(Store):
 
     def get_comment(self, comment_id: int, *, for_update: bool = False) -> Comment | None:
         lock = self.row_lock if for_update else ""
-        row = self._one(f"{_COMMENT_SELECT} WHERE c.id = ?{lock}", (comment_id,))
-        return _comment(row) if row else None
+        row = self._one(f"{COMMENT_SELECT} WHERE c.id = ?{lock}", (comment_id,))
+        return comment_from_row(row) if row else None
 
     def find_by_idempotency_key(self, story_id: int, key: str) -> Comment | None:
-        row = self._one(f"{_COMMENT_SELECT} WHERE c.story_id = ? AND c.idempotency_key = ?", (story_id, key))
-        return _comment(row) if row else None
+        row = self._one(f"{COMMENT_SELECT} WHERE c.story_id = ? AND c.idempotency_key = ?", (story_id, key))
+        return comment_from_row(row) if row else None
 
     def update_comment(self, comment: Comment, was: CommentState) -> Comment:
         with self._tx() as conn:
             conn.execute(self._sql(
                 "UPDATE comments SET body_source = ?, body_html = ?, state = ?, notices = ?, edited_at = ?,"
-                " verdict = ? WHERE id = ?"),
-                (comment.body_source, comment.body_html, comment.state.value, _notices_json(comment),
-                 to_us(comment.edited_at) if comment.edited_at else None, _verdict_json(comment), comment.id))
+                " verdict = ?, writer_key = ?, queue = ?, priority = ?, report_count = ?, resubmitted = ?,"
+                " reviewed_at = ?, top_label = ?, top_score = ? WHERE id = ?"),
+                (comment.body_source, comment.body_html, comment.state.value, notices_json(comment),
+                 to_us(comment.edited_at) if comment.edited_at else None, verdict_json(comment),
+                 *review_columns(comment), comment.id))
             self._count(conn, comment, int(comment.state.visible) - int(was.visible))
         return comment
 
     def list_by_author(self, identity_key: str, limit: int) -> list[Comment]:
-        return [_comment(r) for r in self._all(*self.by_author_query(identity_key, limit))]
+        return [comment_from_row(r) for r in self._all(*self.by_author_query(identity_key, limit))]
 
     def by_author_query(self, identity_key: str, limit: int) -> tuple[str, list]:
         """An author's latest comments: the author by its unique key, then their comments
         newest first from ``comments_by_author``."""
-        return (f"{_COMMENT_SELECT} WHERE a.identity_key = ? AND c.state <> 'deleted'"
+        return (f"{COMMENT_SELECT} WHERE a.identity_key = ? AND c.state <> 'deleted'"
                 " ORDER BY c.created_at DESC LIMIT ?", [identity_key, limit])
 
-    def list_queue(self, page: QueuePage) -> list[Comment]:
-        return [_comment(r) for r in self._all(*self.queue_query(page))]
-
-    def queue_query(self, page: QueuePage) -> tuple[str, list]:
-        """The SQL for a page of the moderators' queue; it walks the partial index of held
-        comments (all of them, or one story's), never the comments table."""
-        where, params = ["c.state = 'pending'"], []
-        if page.story_id is not None:
-            where.append("c.story_id = ?")
-            params.append(page.story_id)
-        if page.after:
-            where.append("(c.created_at, c.id) > (?, ?)")
-            params += page.after
-        params.append(page.limit)
-        return (f"{_COMMENT_SELECT} WHERE {' AND '.join(where)} ORDER BY c.created_at, c.id LIMIT ?", params)
-
     def list_roots(self, page: RootPage) -> list[Comment]:
-        return [_comment(r) for r in self._all(*self.roots_query(page))]
+        return [comment_from_row(r) for r in self._all(*self.roots_query(page))]
 
     def roots_query(self, page: RootPage) -> tuple[str, list]:
         """The SQL for a page of roots; each sort walks its own partial index."""
-        where = [f"c.story_id = ? AND c.parent_id IS NULL AND (c.state IN {_VISIBLE} OR c.reply_total > 0)"]
+        where = [f"c.story_id = ? AND c.parent_id IS NULL AND (c.state IN {VISIBLE} OR c.reply_total > 0)"]
         params: list = [page.story_id]
         after = page.after
         if page.sort is Sort.OLDEST:
@@ -332,16 +294,16 @@ class SQLStore(Store):
                 where.append("(c.reply_total < ? OR (c.reply_total = ? AND (c.created_at, c.id) > (?, ?)))")
                 params += [after[0], *after]
         params.append(page.limit)
-        return f"{_COMMENT_SELECT} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", params
+        return f"{COMMENT_SELECT} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", params
 
     def replies_query(self, root_ids: Sequence[int]) -> tuple[str, list]:
         where, params = self._in("c.root_id", root_ids)
-        return f"{_COMMENT_SELECT} WHERE {where} ORDER BY c.root_id, c.created_at, c.id", params
+        return f"{COMMENT_SELECT} WHERE {where} ORDER BY c.root_id, c.created_at, c.id", params
 
     def list_replies(self, root_ids: Sequence[int]) -> list[Comment]:
         if not root_ids:
             return []
-        return [_comment(r) for r in self._all(*self.replies_query(root_ids))]
+        return [comment_from_row(r) for r in self._all(*self.replies_query(root_ids))]
 
 
 @lru_cache(maxsize=512)

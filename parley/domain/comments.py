@@ -99,6 +99,7 @@ class Author:
     kind: AuthorKind = AuthorKind.GUEST
     email: str | None = None
     id: int | None = None
+    account_id: int | None = None  # set for an account's comments: one author, whatever its name
 
     @property
     def guest(self) -> bool:
@@ -111,7 +112,10 @@ class Author:
     @property
     def identity_key(self) -> str:
         """Guests are one author per (name, email): what they typed is all we know.
-        The name counts as typed, so that every comment shows its writer's own spelling."""
+        The name counts as typed, so that every comment shows its writer's own spelling.
+        An account is one author whatever it is called: two staff named "Editor" are two."""
+        if self.account_id is not None:
+            return f"account:{self.account_id}"
         if self.kind is AuthorKind.GUEST:
             return f"guest:{self.display_name}:{(self.email or '').casefold()}"
         return f"{self.kind.value}:{self.display_name}"
@@ -140,6 +144,24 @@ class Comment:
     # What moderation made of the text as it stands; None when it was not scored
     # (imported, written by staff, or posted with moderation off).
     verdict: Verdict | None = None
+    # Who wrote it, to show it to them alone while readers cannot see it: ``Actor.writer_key``.
+    writer_key: str | None = None
+    # The moderators' side: the open queue it waits in (a ``Queue`` value) and its place
+    # there, how many readers reported it, whether it was sent again after a rephrase,
+    # when a moderator last decided on it, and the label that scored highest.
+    queue: str | None = None
+    priority: int = 0
+    report_count: int = 0
+    resubmitted: bool = False
+    reviewed_at: datetime | None = None
+
+    @property
+    def strongest(self) -> tuple[str | None, float]:
+        """The label moderation scored highest, and its score; (None, 0) when unscored."""
+        if self.verdict is None or not self.verdict.scores:
+            return None, 0.0
+        label = max(self.verdict.scores, key=self.verdict.scores.get)
+        return label, float(self.verdict.scores[label])
 
     def attach_to(self, parent: Comment) -> None:
         """Place this comment under ``parent`` in its thread."""
@@ -190,6 +212,19 @@ class Comment:
         if self.state is CommentState.DELETED:
             raise ValueError("a deleted comment has nothing to approve")
         self._publish()
+
+    def fold_for_moderator(self, notice: Notice) -> None:
+        """A moderator's fold: shown to readers behind ``notice`` alone among moderation's
+        notices (the writer's own stay)."""
+        if self.state is CommentState.DELETED:
+            raise ValueError("a deleted comment has nothing to fold")
+        self._publish()
+        self.fold(notice)
+
+    def hide_for_review(self) -> None:
+        """Readers' reports hide it until a moderator decides."""
+        if self.state.visible:
+            self.state = CommentState.PENDING
 
     def reject(self) -> None:
         """A moderator's refusal: kept for moderators only."""
