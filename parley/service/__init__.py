@@ -5,7 +5,8 @@
 - ``decisions``: the moderators' queues, decisions, sanctions, undo and the audit log;
 - ``reports``: readers' reports of comments;
 - ``appeals``: writers' appeals, and the statements of reasons they are told;
-- ``accounts``: accounts, sessions, single sign-on and API tokens.
+- ``accounts``: accounts, sessions, single sign-on and API tokens;
+- ``scoring``: the models, asked directly (the Perspective-compatible API).
 
 Every call that acts takes an ``Actor`` (``parley.domain.actors``) and checks its
 permission itself; handlers never decide what a caller may do. Events go out on
@@ -24,6 +25,7 @@ from parley.events import EventBus
 from parley.service.base import Deps
 from parley.service.decisions import DecisionService, QueueQuery
 from parley.service.posting import NewComment, Posted, PostingService, ThreadPage
+from parley.service.scoring import ScoringService
 from parley.service.stories import StoryService
 from parley.store import Store
 
@@ -48,6 +50,7 @@ class Services:
         self.stories = StoryService(self.deps)
         self.posting = PostingService(self.deps, self.stories)
         self.decisions = DecisionService(self.deps, self.stories)
+        self.scoring = ScoringService(self.deps)
         self._optional()
 
     def _optional(self) -> None:

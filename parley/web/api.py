@@ -7,16 +7,16 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from parley.domain import WRITER_MESSAGES, Comment, CommentState, Story
+from parley.domain import WRITER_MESSAGES, Comment, CommentState, Permission, Story
 from parley.errors import InvalidInput
 from parley.service import NewComment
+from parley.web.auth import actor_of
 from parley.web.cache import cached_thread
 from parley.web.format import iso
 from parley.web.openapi import OPENAPI
 from parley.web.responses import JSONResponse, cached_response, read_json
-from parley.web.security import client_addr, require_admin
+from parley.web.routing import PUBLIC, route
 
 
 def comment_json(comment: Comment) -> dict:
@@ -58,45 +58,38 @@ def story_json(story: Story, *, managing: bool = False) -> dict:
     return answer
 
 
-def _services(request: Request):
-    return request.app.state.service, request.app.state.config
-
-
 async def create_story(request: Request) -> Response:
-    service, config = _services(request)
-    require_admin(request, config.admin_token)
+    actor = await actor_of(request)
     fields = await read_json(request)
-    story = await run_in_threadpool(service.create_story, fields)
+    story = await run_in_threadpool(request.app.state.services.stories.create, actor, fields)
     return JSONResponse(story_json(story, managing=True), status_code=201,
                         headers={"Location": f"/api/v1/stories/{story.slug}"})
 
 
 async def get_story(request: Request) -> Response:
-    service, _ = _services(request)
-    story = await run_in_threadpool(service.get_story, request.path_params["slug"])
+    story = await run_in_threadpool(request.app.state.services.stories.get, request.path_params["slug"])
     return JSONResponse(story_json(story))
 
 
 async def update_story(request: Request) -> Response:
-    service, config = _services(request)
-    require_admin(request, config.admin_token)
+    actor = await actor_of(request)
     fields = await read_json(request)
-    story = await run_in_threadpool(service.update_story, request.path_params["slug"], fields)
+    story = await run_in_threadpool(request.app.state.services.stories.update, actor,
+                                    request.path_params["slug"], fields)
     return JSONResponse(story_json(story, managing=True))
 
 
 def _set_open(is_open: bool):
     async def handler(request: Request) -> Response:
-        service, config = _services(request)
-        require_admin(request, config.admin_token)
-        story = await run_in_threadpool(service.update_story, request.path_params["slug"],
-                                        {"comments_open": is_open})
+        actor = await actor_of(request)
+        story = await run_in_threadpool(request.app.state.services.stories.update, actor,
+                                        request.path_params["slug"], {"comments_open": is_open})
         return JSONResponse(story_json(story, managing=True))
     return handler
 
 
 async def list_comments(request: Request) -> Response:
-    service, _ = _services(request)
+    service = request.app.state.services.posting
     q = request.query_params
     sort, cursor = q.get("sort", "oldest"), q.get("cursor") or None
     limit = query_limit(q.get("limit"))
@@ -126,11 +119,9 @@ def query_limit(raw: str | None) -> int | None:
 
 
 async def post_comment(request: Request) -> Response:
-    service, _ = _services(request)
+    actor = await actor_of(request)
     data = await read_json(request)
     spoiler, staff, rephrased = _flags(data, "spoiler", "staff", "rephrased")
-    if staff:
-        require_admin(request, request.app.state.config.admin_token)
     new = NewComment(
         story_slug=request.path_params["slug"],
         author_name=data.get("author_name"),
@@ -138,12 +129,11 @@ async def post_comment(request: Request) -> Response:
         parent_id=data.get("parent_id"),
         spoiler=spoiler,
         email=data.get("email"),
-        client_addr=client_addr(request),
         idempotency_key=request.headers.get("idempotency-key") or data.get("idempotency_key"),
         staff=staff,
         rephrased=rephrased,
     )
-    posted = await run_in_threadpool(service.post, new)
+    posted = await run_in_threadpool(request.app.state.services.posting.post, actor, new)
     body = writers_comment_json(posted.comment, posted.edit_token)
     return JSONResponse(body, status_code=201 if posted.created else 200,
                         headers={"Location": f"/api/v1/comments/{posted.comment.id}"})
@@ -159,10 +149,10 @@ def _flags(data: dict, *names: str) -> list[bool]:
 
 
 async def get_comment(request: Request) -> Response:
-    service, _ = _services(request)
-    # A held comment is shown to its writer, who sends the edit token.
-    comment = await run_in_threadpool(service.get_comment, request.path_params["comment_id"],
-                                      request.headers.get("x-edit-token"))
+    actor = await actor_of(request)
+    # A held comment is shown to its writer: by the edit token, their account or their browser.
+    comment = await run_in_threadpool(request.app.state.services.posting.get_comment, actor,
+                                      request.path_params["comment_id"], request.headers.get("x-edit-token"))
     return JSONResponse(writers_comment_json(comment))
 
 
@@ -171,24 +161,24 @@ def _edit_token(request: Request, data: dict) -> str | None:
 
 
 async def edit_comment(request: Request) -> Response:
-    service, _ = _services(request)
+    actor = await actor_of(request)
     data = await read_json(request)
-    comment = await run_in_threadpool(service.edit, request.path_params["comment_id"],
-                                      _edit_token(request, data), data.get("body"))
+    comment = await run_in_threadpool(request.app.state.services.posting.edit, actor,
+                                      request.path_params["comment_id"], _edit_token(request, data), data.get("body"))
     return JSONResponse(writers_comment_json(comment))
 
 
 async def delete_comment(request: Request) -> Response:
-    service, _ = _services(request)
+    actor = await actor_of(request)
     token = request.headers.get("x-edit-token")  # a header: a token in the URL would land in access logs
-    await run_in_threadpool(service.delete, request.path_params["comment_id"], token)
+    await run_in_threadpool(request.app.state.services.posting.delete, actor, request.path_params["comment_id"],
+                            token)
     return Response(status_code=204)
 
 
 async def counts(request: Request) -> Response:
-    service, _ = _services(request)
     slugs = [s for raw in request.query_params.getlist("slug") for s in raw.split(",") if s]
-    found = await run_in_threadpool(service.comment_counts, slugs)
+    found = await run_in_threadpool(request.app.state.services.stories.counts, slugs)
     return JSONResponse({"counts": found})
 
 
@@ -196,17 +186,18 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(OPENAPI)
 
 
+MANAGE = Permission.MANAGE_STORIES
 routes = [
-    Route("/api/v1/openapi.json", openapi),
-    Route("/api/v1/stories", create_story, methods=["POST"]),
-    Route("/api/v1/stories/{slug}", get_story),
-    Route("/api/v1/stories/{slug}", update_story, methods=["PATCH"]),
-    Route("/api/v1/stories/{slug}/close", _set_open(False), methods=["POST"]),
-    Route("/api/v1/stories/{slug}/open", _set_open(True), methods=["POST"]),
-    Route("/api/v1/stories/{slug}/comments", list_comments),
-    Route("/api/v1/stories/{slug}/comments", post_comment, methods=["POST"]),
-    Route("/api/v1/comments/{comment_id:int}", get_comment),
-    Route("/api/v1/comments/{comment_id:int}", edit_comment, methods=["PATCH"]),
-    Route("/api/v1/comments/{comment_id:int}", delete_comment, methods=["DELETE"]),
-    Route("/api/v1/counts", counts),
+    route("/api/v1/openapi.json", openapi, permission=PUBLIC),
+    route("/api/v1/stories", create_story, methods=["POST"], permission=MANAGE),
+    route("/api/v1/stories/{slug}", get_story, permission=PUBLIC),
+    route("/api/v1/stories/{slug}", update_story, methods=["PATCH"], permission=MANAGE),
+    route("/api/v1/stories/{slug}/close", _set_open(False), methods=["POST"], permission=MANAGE),
+    route("/api/v1/stories/{slug}/open", _set_open(True), methods=["POST"], permission=MANAGE),
+    route("/api/v1/stories/{slug}/comments", list_comments, permission=PUBLIC),
+    route("/api/v1/stories/{slug}/comments", post_comment, methods=["POST"], permission=Permission.POST),
+    route("/api/v1/comments/{comment_id:int}", get_comment, permission=PUBLIC),
+    route("/api/v1/comments/{comment_id:int}", edit_comment, methods=["PATCH"], permission=Permission.POST),
+    route("/api/v1/comments/{comment_id:int}", delete_comment, methods=["DELETE"], permission=Permission.POST),
+    route("/api/v1/counts", counts, permission=PUBLIC),
 ]

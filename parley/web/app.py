@@ -11,19 +11,21 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from parley.config import Config
 from parley.domain import WRITER_MESSAGES
 from parley.errors import ParleyError
-from parley.service import CommentService
+from parley.keys import server_key
+from parley.service import Services
 from parley.store import Store, open_store
-from parley.web import admin, api, pages, perspective
+from parley.web import account, admin, api, pages, perspective
 from parley.web.cache import RenderCache
 from parley.web.format import absolute_time, flagged_runs, iso, plural, relative_time
 from parley.web.responses import JSONResponse, error_response, wants_json
-from parley.web.security import SecurityHeaders
+from parley.web.routing import PUBLIC, route
+from parley.web.security import HostCheck, SecurityHeaders
 
 logger = logging.getLogger("parley")
 
@@ -78,14 +80,16 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     store = store or open_store(config.database_url)
     static = resources.files("parley.web") / "static"
     app = Starlette(
-        routes=[*api.routes, *admin.routes, *perspective.routes, *pages.routes, Route("/healthz", _healthz),
+        routes=[*api.routes, *admin.routes, *account.routes, *perspective.routes, *pages.routes,
+                route("/healthz", _healthz, permission=PUBLIC),
                 Mount("/static", StaticFiles(directory=str(static)), name="static")],
         exception_handlers={ParleyError: _parley_error, HTTPException: _http_error, Exception: _unexpected},
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(HostCheck, allowed_hosts=config.allowed_hosts)],
     )
     app.state.config = config
     app.state.store = store
-    app.state.service = CommentService(store, config, moderator=_moderator(config))
+    app.state.secret = server_key(config)
+    app.state.services = Services(store, config, secret=app.state.secret, moderator=_moderator(config))
     app.state.templates = _templates()
     app.state.render_cache = RenderCache()
     return app

@@ -95,10 +95,10 @@ async def cached_thread(request, slug: str, key_for: Callable[[Story], tuple],
     A hit costs one indexed read of the story (its revision is in the key); where the
     store's reads are local and cheap, that read runs on the event loop, and a hit
     never leaves it. Rendering always runs in a worker thread."""
-    service, cache = request.app.state.service, request.app.state.render_cache
+    stories, cache = request.app.state.services.stories, request.app.state.render_cache
 
     def lookup() -> tuple[Story, Rendered | None]:
-        story = service.get_story(slug)
+        story = stories.get(slug)
         return story, cache.peek(key_for(story))
 
     if request.app.state.store.inline_reads:

@@ -18,16 +18,17 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Route
 
-from parley.domain import WRITER_MESSAGES, CommentState, Story
-from parley.errors import InvalidInput, ParleyError, Rephrase
+from parley.domain import WRITER_MESSAGES, CommentState, Permission, Story
+from parley.errors import ParleyError, Rephrase
 from parley.service import NewComment, ThreadPage
 from parley.store import Sort
 from parley.thread import Node, nest
+from parley.web.auth import actor_of, ensure_guest_cookie
 from parley.web.cache import Rendered, cached_thread
-from parley.web.responses import JSONResponse, cached_response, error_response, wants_json
-from parley.web.security import CSRF_FIELD, check_csrf, client_addr, csrf_token, set_csrf_cookie
+from parley.web.responses import JSONResponse, cached_response, error_response, read_form, wants_json
+from parley.web.routing import PUBLIC, route
+from parley.web.security import CSRF_FIELD, check_csrf, csrf_token, set_csrf_cookie
 
 SORTS = [(Sort.OLDEST.value, "Oldest"), (Sort.NEWEST.value, "Newest"), (Sort.REPLIES.value, "Most replies")]
 MAX_FORM_BYTES = 64 * 1024
@@ -49,7 +50,7 @@ def _render_thread(request: Request, page: ThreadPage, minute: int, base_url: st
 
 
 async def home(request: Request) -> Response:
-    stories = await run_in_threadpool(request.app.state.store.list_stories, 50)
+    stories = await run_in_threadpool(request.app.state.services.stories.latest, 50)
     html = request.app.state.templates.get_template("home.html").render(stories=stories)
     return HTMLResponse(html)
 
@@ -57,7 +58,7 @@ async def home(request: Request) -> Response:
 async def _thread(request: Request) -> tuple[Story, Rendered]:
     """The story and its rendered thread for this request's sort and page, or for the
     one thread asked for. Relative times move on, so the minute is in the key too."""
-    service = request.app.state.service
+    service = request.app.state.services.posting
     q = request.query_params
     slug = request.path_params["slug"]
     sort, after, single_root = q.get("sort", Sort.OLDEST.value), q.get("after") or None, q.get("thread")
@@ -88,13 +89,18 @@ _THREAD_SLOT = "\x00parley-thread\x00"
 async def story_page(request: Request, form: dict | None = None, form_error: ParleyError | None = None) -> Response:
     state = request.app.state
     q = request.query_params
+    actor = await actor_of(request)
     story, thread = await _thread(request)
+    posting = state.services.posting
     reply_to = None
     if q.get("reply"):
         with contextlib.suppress(ParleyError):  # a stale or made-up reply link: no reply form
-            reply_to = await run_in_threadpool(state.service.get_comment, q["reply"])
+            reply_to = await run_in_threadpool(posting.get_comment, actor, q["reply"])
         if reply_to is not None and (reply_to.story_id != story.id or not reply_to.state.visible):
             reply_to = None
+    # The writer's own comments readers cannot see: shown to them alone, outside the
+    # cached thread, on every visit (by their account or their browser's own cookie).
+    own = await run_in_threadpool(posting.own_hidden, actor, story)
     token, new_token = csrf_token(request)
     # After a plain POST whose comment readers cannot see (held or rejected): what its writer is told.
     form_status = None if form_error else _writer_message(q.get("posted"))
@@ -102,7 +108,8 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
         story=story, sort=q.get("sort", Sort.OLDEST.value), sorts=SORTS, thread_html=Markup(_THREAD_SLOT),
         csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error, form_status=form_status,
         idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
-        edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")))
+        edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")),
+        own_comments=nest(own), now=datetime.now(timezone.utc), actor=actor)
     # The form, which echoes what a reader typed, comes before the thread in the page;
     # so the last slot is the template's own whatever the reader typed.
     before, _, after = html.rpartition(_THREAD_SLOT)
@@ -113,6 +120,7 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
         response.headers["Retry-After"] = str(form_error.retry_after)
     if new_token:
         set_csrf_cookie(response, token, bool(state.config.secure_cookies))
+    ensure_guest_cookie(request, response)
     return response
 
 
@@ -136,20 +144,16 @@ async def post_comment(request: Request) -> Response:
     slug = request.path_params["slug"]
     form: dict = {}
     try:
-        length = request.headers.get("content-length") or "0"
-        if not length.isdigit() or int(length) > MAX_FORM_BYTES:
-            raise InvalidInput("the comment is too large", field="body")
-        async with request.form(max_files=0, max_fields=20) as data:
-            form = {k: v for k, v in data.items() if isinstance(v, str)}
+        form = await read_form(request, MAX_FORM_BYTES)
         check_csrf(request, form.get(CSRF_FIELD))
-        posted = await run_in_threadpool(state.service.post, NewComment(
+        actor = await actor_of(request)
+        posted = await run_in_threadpool(state.services.posting.post, actor, NewComment(
             story_slug=slug,
             author_name=form.get("author_name"),
             body=form.get("body"),
             parent_id=form.get("parent_id") or None,
             spoiler=form.get("spoiler") in ("1", "on", "true"),
             email=form.get("email") or None,
-            client_addr=client_addr(request),
             idempotency_key=form.get("idempotency_key") or None,
             rephrased=form.get("rephrased") in ("1", "on", "true"),
         ))
@@ -170,24 +174,27 @@ async def post_comment(request: Request) -> Response:
     if wants_json(request):
         answer = {"id": comment.id, "parent_id": comment.parent_id, "state": comment.state.value}
         if comment.state is not CommentState.REJECTED:  # a held comment is shown to its writer only
-            anchor_id, replying_to = await run_in_threadpool(state.service.place_in_page, comment)
+            anchor_id, replying_to = await run_in_threadpool(state.services.posting.place_in_page, comment)
             macro = state.templates.get_template("_comment.html").module.comment
             html = str(macro(Node(comment, [], replying_to), datetime.now(timezone.utc)))
             answer |= {"anchor_id": anchor_id, "html": html, "edit_token": posted.edit_token}
         if message:
             answer["message"] = message
-        return Response(orjson.dumps(answer), status_code=201 if posted.created else 200,
-                        media_type="application/json")
-    if message:
-        return RedirectResponse(f"/stories/{slug}?{urlencode({'posted': comment.state.value})}#comment-form",
-                                status_code=303)
-    root = comment.root_id or comment.id
-    return RedirectResponse(f"/stories/{slug}?thread={root}#c{comment.id}", status_code=303)
+        response = Response(orjson.dumps(answer), status_code=201 if posted.created else 200,
+                            media_type="application/json")
+    elif message:
+        response = RedirectResponse(f"/stories/{slug}?{urlencode({'posted': comment.state.value})}#own-comments",
+                                    status_code=303)
+    else:
+        root = comment.root_id or comment.id
+        response = RedirectResponse(f"/stories/{slug}?thread={root}#c{comment.id}", status_code=303)
+    ensure_guest_cookie(request, response)  # the writer's browser keeps seeing what it wrote
+    return response
 
 
 routes = [
-    Route("/", home),
-    Route("/stories/{slug}", story_page),
-    Route("/stories/{slug}/comments", thread_fragment),
-    Route("/stories/{slug}/comments", post_comment, methods=["POST"]),
+    route("/", home, permission=PUBLIC),
+    route("/stories/{slug}", story_page, permission=PUBLIC),
+    route("/stories/{slug}/comments", thread_fragment, permission=PUBLIC),
+    route("/stories/{slug}/comments", post_comment, methods=["POST"], permission=Permission.POST),
 ]

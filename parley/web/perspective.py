@@ -13,7 +13,6 @@ listed in ``docs/api.md``.
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import logging
 import re
 from collections.abc import Callable
@@ -21,13 +20,15 @@ from collections.abc import Callable
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from parley.errors import Forbidden, InvalidInput, TooLarge
+from parley.domain import Permission
+from parley.errors import Forbidden, InvalidInput, TooLarge, Unauthenticated
 from parley.moderation import LABELS, Context
-from parley.moderation.moderator import ModelsMissing, Moderator, shipped
+from parley.moderation.moderator import ModelsMissing, Moderator
+from parley.web.auth import actor_of
 from parley.web.responses import JSONResponse, read_json
-from parley.web.security import require_admin
+from parley.web.routing import route
+from parley.web.security import client_addr
 
 logger = logging.getLogger("parley")
 
@@ -248,36 +249,38 @@ def analyze(moderator: Moderator, request: Analysis) -> dict:
 
 # --- HTTP ---------------------------------------------------------------------------------
 
-def _authorise(request: Request, admin_token: str) -> None:
-    """The admin token, as Parley's story management takes it or, since a Perspective
-    client can only send its API key that way, as ``?key=``; with no token set, loopback
-    only, whatever the key. Browser requests from other sites are refused either way."""
+async def scoring_actor(request: Request):
+    """Who asks: an API token as ``Authorization: Bearer`` or, since a Perspective client
+    can only send its API key that way, as ``?key=``; or a signed-in account. Refusals
+    come in Google's error shape."""
+    key = request.query_params.get("key")
     try:
-        require_admin(request, admin_token)
-    except Forbidden as exc:
-        key = request.query_params.get("key", "")
-        if exc.field == "authorization" and admin_token and hmac.compare_digest(key.encode(),
-                                                                                admin_token.encode()):
-            return
-        if exc.field == "origin":
-            raise AnalyzeError("comments:analyze does not take requests from other sites",
-                               field="origin", code=403) from None
-        if admin_token:
-            raise AnalyzeError("comments:analyze needs PARLEY_ADMIN_TOKEN as the API key (?key=) "
-                               "or as Authorization: Bearer", field="key", code=403) from None
-        raise AnalyzeError("comments:analyze is open to loopback only until PARLEY_ADMIN_TOKEN is set",
-                           field="key", code=403) from None
+        if key and "authorization" not in request.headers:
+            actor = await run_in_threadpool(request.app.state.services.accounts.actor_for_token, key,
+                                            client_addr(request))
+            if actor is None:
+                raise AnalyzeError("the API key is not valid: it is unknown or was revoked", field="key", code=403)
+            return actor
+        return await actor_of(request)
+    except Unauthenticated as exc:
+        raise AnalyzeError(exc.message, field="key", code=403) from None
 
 
 async def analyze_comment(request: Request) -> Response:
     try:
-        _authorise(request, request.app.state.config.admin_token)
+        actor = await scoring_actor(request)
+        try:
+            moderator_for = request.app.state.services.scoring.moderator_for
+            await run_in_threadpool(moderator_for, actor)
+        except Forbidden as exc:
+            raise AnalyzeError(f"{exc.message}: use an API token with the staff role or higher (?key=)",
+                               field="key", code=403) from None
         try:
             data = await read_json(request)
         except InvalidInput as exc:  # not JSON, not an object, or over the body limit
             raise AnalyzeError(exc.message, field="body", code=413 if isinstance(exc, TooLarge) else 400) from None
         checked = parse(data)
-        moderator = await run_in_threadpool(shipped)
+        moderator = await run_in_threadpool(moderator_for, actor)
         body = await run_in_threadpool(analyze, moderator, checked)
     except AnalyzeError as exc:
         return JSONResponse(exc.to_dict(), status_code=exc.code)
@@ -291,4 +294,4 @@ async def analyze_comment(request: Request) -> Response:
     return JSONResponse(body)
 
 
-routes = [Route("/v1alpha1/comments:analyze", analyze_comment, methods=["POST"])]
+routes = [route("/v1alpha1/comments:analyze", analyze_comment, methods=["POST"], permission=Permission.SCORE)]
