@@ -1,14 +1,15 @@
 """Every error Parley raises on purpose, in one tree.
 
-    ParleyError                     code          HTTP
-    ├── InvalidInput(field)         invalid       422
-    │   ├── TooLarge                too_large     413
-    │   └── Rephrase(reasons,spans) rephrase      422
-    ├── NotFound                    not_found     404
-    ├── Forbidden                   forbidden     403
-    ├── Conflict                    conflict      409
-    │   └── CommentsClosed          closed        409
-    ├── RateLimited(retry_after)    rate_limited  429
+    ParleyError                     code             HTTP
+    ├── InvalidInput(field)         invalid          422
+    │   ├── TooLarge                too_large        413
+    │   └── Rephrase(reasons,spans) rephrase         422
+    ├── Unauthenticated             unauthenticated  401
+    ├── NotFound                    not_found        404
+    ├── Forbidden                   forbidden        403
+    ├── Conflict                    conflict         409
+    │   └── CommentsClosed          closed           409
+    ├── RateLimited(retry_after)    rate_limited     429
     └── ImportFormatError(line)     (CLI only)
 
 The web layer maps ``status`` and ``code`` onto ``{"error": {"code", "message", "field"?}}``
@@ -61,6 +62,14 @@ class Rephrase(InvalidInput):
         answer = super().to_dict()
         answer["error"].update(reasons=self.reasons, spans=self.spans)
         return answer
+
+
+class Unauthenticated(ParleyError):
+    """Credentials were presented and are no good (a wrong password, an unknown or revoked
+    API token): never silently treated as a guest."""
+
+    code = "unauthenticated"
+    status = 401
 
 
 class NotFound(ParleyError):
