@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import itertools
+import reprlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -181,10 +182,26 @@ def check_thresholds(value: object) -> dict[str, dict[str, float]]:
     checked: dict[str, dict[str, float]] = {}
     for label, by_action in value.items():
         if not isinstance(by_action, Mapping):
-            raise PolicyError(f'{label}: expected an object {{"action": threshold}}')
+            raise PolicyError(f'{label}: expected an object {{"action": threshold}}, not {_kind(by_action)}')
         for action, threshold in by_action.items():
             if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-                raise PolicyError(f"{label}.{action}: a threshold is a number, not {threshold!r}")
+                raise PolicyError(f"{label}.{action}: a threshold is a number, not {_kind(threshold)}")
         checked[str(label)] = {str(action): float(t) for action, t in by_action.items()}
     Policy(checked)  # labels, actions and ranges
     return checked
+
+
+def _kind(value: object) -> str:
+    """A wrong value named for its writer, in JSON's words. Never its repr: a value nested
+    a thousand deep has no repr (RecursionError), and a long one would flood the answer."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, str):
+        return reprlib.repr(value)
+    if isinstance(value, Sequence):
+        return "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return type(value).__name__

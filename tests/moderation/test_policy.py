@@ -73,3 +73,27 @@ def test_the_fold_notice_names_the_label_that_folded_most_surely():
 def test_bad_thresholds_are_refused(thresholds, words):
     with pytest.raises(PolicyError, match=words):
         Policy(thresholds)
+
+
+def _deep(depth: int, innermost):
+    value = innermost
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("thresholds, words", [
+    ({"toxicity": {"fold": _deep(1000, 0.5)}}, "toxicity.fold: a threshold is a number, not an object"),
+    ({"toxicity": {"fold": [[[]]] * 2 + [_deep(1000, [])]}}, "toxicity.fold: a threshold is a number, not a list"),
+    ({"toxicity": _deep(1000, 0.5)}, "toxicity.a: a threshold is a number, not an object"),
+    ({"toxicity": [_deep(1000, 1)]}, 'toxicity: expected an object {"action": threshold}, not a list'),
+    ({"toxicity": {"fold": "x" * 10_000}}, r"not 'xxxxx.*\.\.\..*'$"),
+])
+def test_wrong_thresholds_are_named_without_their_repr(thresholds, words):
+    """A thousand-deep value has no repr (RecursionError, a 500 over HTTP); a long one
+    is cut short in the message."""
+    from parley.moderation.policy import check_thresholds
+
+    with pytest.raises(PolicyError, match=words) as refused:
+        check_thresholds(thresholds)
+    assert len(str(refused.value)) < 120
