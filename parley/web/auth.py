@@ -1,0 +1,114 @@
+"""How a request becomes an ``Actor``; what it may do is the service's to decide.
+
+In this order:
+
+1. ``Authorization: Bearer <token>``: the API token's actor. A token that is unknown or
+   revoked (or a header that is not Bearer) is a 401, never quietly a guest: a script
+   whose token was revoked must hear so.
+2. The session cookie ``parley_session``: the signed-in account. An expired or revoked
+   session, or a disabled account, reads as no cookie.
+3. A guest, known by the signed cookie ``parley_guest`` (a random id and its HMAC under
+   the server's key) when it verifies; a cookie that does not is ignored. Handlers that
+   let a guest write call ``ensure_guest_cookie`` on their response, so that the guest
+   sees their own held comment after a reload and in a new tab, and no other browser does.
+
+Nothing here looks at the client's address to decide anything: loopback and
+X-Forwarded-For gain nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from parley.domain import Actor
+from parley.errors import Unauthenticated
+from parley.web.security import client_addr
+
+SESSION_COOKIE = "parley_session"
+GUEST_COOKIE = "parley_guest"
+GUEST_COOKIE_DAYS = 365
+_GUEST_ID_BYTES = 16  # 22 characters, urlsafe base64
+_GUEST_MAC_CHARS = 32  # 128 bits of HMAC-SHA256, hex
+
+
+async def actor_of(request: Request) -> Actor:
+    """Who is acting in this request (worked out once, then kept on ``request.state``)."""
+    actor = getattr(request.state, "actor", None)
+    if actor is not None:
+        return actor
+    accounts = request.app.state.services.accounts
+    addr = client_addr(request)
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, secret = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthenticated("send an API token as Authorization: Bearer <token>", field="authorization")
+        actor = await run_in_threadpool(accounts.actor_for_token, secret.strip(), addr)
+        if actor is None:
+            raise Unauthenticated("this API token is not valid: it is unknown or was revoked",
+                                  field="authorization")
+    else:
+        session_id = request.cookies.get(SESSION_COOKIE)
+        if session_id:
+            actor = await run_in_threadpool(accounts.actor_for_session, session_id, addr)
+        if actor is None:
+            actor = Actor.guest(guest_key=_guest_key(request), client_addr=addr)
+    request.state.actor = actor
+    return actor
+
+
+def _guest_key(request: Request) -> str:
+    """The guest's id from a cookie that verifies; else a new one, which
+    ``ensure_guest_cookie`` will set, so that what this request writes stays theirs."""
+    key = getattr(request.state, "guest_key", None)
+    if key is None:
+        key = verified_guest_id(request.app.state.secret, request.cookies.get(GUEST_COOKIE, ""))
+        if key is None:
+            key = secrets.token_urlsafe(_GUEST_ID_BYTES)
+            request.state.new_guest_cookie = True
+        request.state.guest_key = key
+    return key
+
+
+def ensure_guest_cookie(request: Request, response: Response) -> None:
+    """Set the guest cookie (a year, HttpOnly, SameSite=Lax) unless the browser has a good one."""
+    key = _guest_key(request)
+    if getattr(request.state, "new_guest_cookie", False):
+        response.set_cookie(GUEST_COOKIE, f"{key}.{_guest_mac(request.app.state.secret, key)}",
+                            max_age=GUEST_COOKIE_DAYS * 86400, path="/", httponly=True, samesite="lax",
+                            secure=bool(request.app.state.config.secure_cookies))
+        request.state.new_guest_cookie = False
+
+
+def verified_guest_id(secret: bytes, cookie: str) -> str | None:
+    """The id in a ``parley_guest`` cookie value, if its MAC verifies under ``secret``."""
+    guest_id, dot, mac = cookie.partition(".")
+    if not dot or len(guest_id) != 22 or len(mac) != _GUEST_MAC_CHARS:
+        return None
+    if not hmac.compare_digest(mac.encode(), _guest_mac(secret, guest_id).encode()):
+        return None
+    return guest_id
+
+
+def _guest_mac(secret: bytes, guest_id: str) -> str:
+    # "guest:" keeps these MACs apart from anything else signed with the same key.
+    return hmac.new(secret, b"guest:" + guest_id.encode(), hashlib.sha256).hexdigest()[:_GUEST_MAC_CHARS]
+
+
+def set_session_cookie(request: Request, response: Response, session_id: str) -> None:
+    """The signed-in browser's cookie: HttpOnly, SameSite=Lax, Secure per PARLEY_SECURE_COOKIES,
+    for as long as the session lasts (PARLEY_SESSION_DAYS)."""
+    config = request.app.state.config
+    response.set_cookie(SESSION_COOKIE, session_id, max_age=config.session_days * 86400, path="/", httponly=True,
+                        samesite="lax", secure=bool(config.secure_cookies))
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=bool(request.app.state.config.secure_cookies))
