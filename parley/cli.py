@@ -13,13 +13,14 @@ from parley.moderation.stream import BATCH
 
 
 def _service(config: Config):
-    from parley.service import CommentService
+    """The services on the configured database (the server's key from ``parley.keys``)."""
+    from parley.service import Services
     from parley.store import open_store
 
     store = open_store(config.database_url)
     if store.schema_version() == 0:
         raise ParleyError("the database is not migrated yet: run `parley migrate`")
-    return CommentService(store, config)
+    return Services(store, config)
 
 
 def cmd_migrate(args, config: Config) -> int:
@@ -48,14 +49,16 @@ def cmd_serve(args, config: Config) -> int:
     print(f"Parley serving {config.database_url} on http://{host}:{port} ({workers} worker(s))", flush=True)
     uvicorn.run("parley.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 loop="uvloop", http="httptools", access_log=args.access_log, log_level="warning",
-                proxy_headers=bool(config.forwarded_allow_ips),
-                forwarded_allow_ips=config.forwarded_allow_ips or None)
+                # Parley reads X-Forwarded-For itself, from trusted proxies only (web/security.py):
+                # uvicorn's own handling would rewrite the peer address before Parley sees it.
+                proxy_headers=False)
     return 0
 
 
 def cmd_import_scraped(args, config: Config) -> int:
+    from parley.domain import Actor
     from parley.importers.scraped import import_page, parse
-    from parley.service import parse_time
+    from parley.service.cleaning import parse_time
 
     scraped_at = parse_time(args.scraped_at, "--scraped-at") if args.scraped_at else datetime.now(timezone.utc)
     try:
@@ -66,8 +69,8 @@ def cmd_import_scraped(args, config: Config) -> int:
     except UnicodeDecodeError:
         raise ParleyError(f"{args.file} is not UTF-8 text") from None
     page = parse(text)
-    service = _service(config)
-    result = import_page(service, page, slug=args.slug, scraped_at=scraped_at, title=args.title, url=args.url)
+    result = import_page(_service(config), page, slug=args.slug, scraped_at=scraped_at, title=args.title,
+                         url=args.url, actor=Actor.system("import"))
     print(f"{'created' if result.story_created else 'found'} story {args.slug!r}; "
           f"{result.comments_added} of {result.comments_seen} comments added")
     return 0
@@ -75,8 +78,9 @@ def cmd_import_scraped(args, config: Config) -> int:
 
 def cmd_demo(args, config: Config) -> int:
     from parley.demo import load_demo
+    from parley.domain import Actor
 
-    slug, added = load_demo(_service(config))
+    slug, added = load_demo(_service(config), Actor.system("demo"))
     print(f"demo story at /stories/{slug} ({'loaded' if added else 'already there'})")
     return 0
 
@@ -107,6 +111,20 @@ def cmd_score(args, config: Config) -> int:
     return 0
 
 
+def _decisions(path: str, stage: str) -> list:
+    """``parley train --decisions FILE``: the moderators' decisions as training rows."""
+    from parley.moderation.feedback import DecisionsFormatError, load_decisions
+
+    if stage not in ("first", "all"):
+        raise ParleyError("--decisions teaches the first stage: use it with --stage first or all")
+    try:
+        return load_decisions(path)
+    except OSError as exc:
+        raise ParleyError(f"{path}: {exc.strerror}") from None
+    except (DecisionsFormatError, UnicodeDecodeError) as exc:
+        raise ParleyError(f"{path}: {exc}") from None
+
+
 def cmd_train(args, config: Config) -> int:
     from pathlib import Path
 
@@ -121,8 +139,9 @@ def cmd_train(args, config: Config) -> int:
             raise ParleyError("the second stage needs PyTorch: `make train` installs it "
                               "(pip install -e '.[train]')") from None
     out = Path(args.out) if args.out else MODELS_DIR
+    decisions = _decisions(args.decisions, args.stage) if args.decisions else None
     try:
-        manifest = train(args.stage, out, log=lambda m: print(m, flush=True))
+        manifest = train(args.stage, out, log=lambda m: print(m, flush=True), decisions=decisions)
     except FileNotFoundError as exc:
         raise ParleyError(str(exc)) from None
     print(f"trained {manifest['version']} into {out}")
@@ -196,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="first: n-grams and spans, taught by the MiniLM (ten minutes); spans: the span "
                             "tagger alone; second: MiniLM fine-tuning (20 to 60 minutes); all: second, then first")
     train.add_argument("--out", help="where to write the models (default: the package's)")
+    train.add_argument("--decisions", metavar="FILE",
+                       help="moderators' decisions as JSON Lines (GET /api/v1/admin/decisions.jsonl) for the first "
+                            "stage to learn from too")
     train.add_argument("--no-eval", dest="eval", action="store_false", help="skip `parley eval` afterwards")
     train.set_defaults(func=cmd_train, card=True, limit=None)
 

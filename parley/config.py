@@ -27,15 +27,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PARLEY_PORT", "8000", "Port `parley serve` listens on.", int),
     Setting("PARLEY_WORKERS", "1", "Server processes for `parley serve`.", int),
     Setting("PARLEY_SECRET_KEY", "",
-            "Key for edit tokens. Empty: a key generated at first migration and kept in the database."),
+            "Key for edit, cookie and CSRF tokens, at least 32 characters. Empty: PARLEY_SECRET_KEY_FILE."),
     Setting("PARLEY_SECRET_KEY_FILE", "parley.secret",
             "Used when PARLEY_SECRET_KEY is empty: the file holding the server's key (edit and CSRF tokens), "
             "relative to the working directory; created at first start (32 random bytes as hex, mode 0600) and "
             "read afterwards. Keep it out of backups shared with the database. Several app instances must share "
             "one key: set the same PARLEY_SECRET_KEY on each."),
-    Setting("PARLEY_ADMIN_TOKEN", "",
-            "Bearer token for story management (create, update, close). Empty: those endpoints "
-            "answer only clients on loopback; set it whenever a proxy or another host is in front."),
     Setting("PARLEY_MAX_BODY_CHARS", "5000", "Longest comment body, in characters after trimming.", int),
     Setting("PARLEY_EDIT_WINDOW_SECONDS", "900", "How long a guest may edit or delete their comment.", int),
     Setting("PARLEY_RATE_LIMIT", "10",
@@ -43,8 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PARLEY_PAGE_SIZE", "50", "Top-level comments per page; their replies come with them.", int),
     Setting("PARLEY_SECURE_COOKIES", "0", "1: mark cookies Secure (serve over HTTPS).", int),
     Setting("PARLEY_FORWARDED_ALLOW_IPS", "",
-            "Proxies whose X-Forwarded-For is believed (comma-separated addresses, or *). Empty: none, "
-            "and the client address, which rate limits count by, is the connecting peer."),
+            "Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR networks; * is "
+            "refused). Empty: none, and the client address, which rate limits count by, is the connecting peer."),
     Setting("PARLEY_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]",
             "Host names this server answers to (comma-separated; the port is ignored); any other Host "
             "header gets 400, which stops DNS rebinding. Add the site's own host names, e.g. "
@@ -92,7 +89,6 @@ class Config:
     workers: int
     secret_key: str
     secret_key_file: str
-    admin_token: str
     max_body_chars: int
     edit_window_seconds: int
     rate_limit: int
@@ -152,6 +148,8 @@ class Config:
             thresholds = json.loads(self.moderation_thresholds)
         except ValueError as exc:
             raise PolicyError(f"not JSON ({exc})") from None
+        except RecursionError:
+            raise PolicyError("nested too deep to be thresholds") from None
         return Policy(check_thresholds(thresholds))
 
 

@@ -25,7 +25,7 @@ from parley.web.cache import RenderCache
 from parley.web.format import absolute_time, flagged_runs, iso, plural, relative_time
 from parley.web.responses import JSONResponse, error_response, wants_json
 from parley.web.routing import PUBLIC, route
-from parley.web.security import HostCheck, SecurityHeaders
+from parley.web.security import HostCheck, SecurityHeaders, check_settings
 
 logger = logging.getLogger("parley")
 
@@ -77,6 +77,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def create_app(config: Config | None = None, store: Store | None = None) -> Starlette:
     config = config or Config.from_env()
+    check_settings(config)
     store = store or open_store(config.database_url)
     static = resources.files("parley.web") / "static"
     app = Starlette(

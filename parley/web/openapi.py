@@ -32,7 +32,7 @@ OPENAPI: dict = {
                             "{\"error\": {\"code\", \"message\", \"field\"?}}."},
     "components": {
         "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer",
-                                           "description": "PARLEY_ADMIN_TOKEN; without one set, loopback only."}},
+                                           "description": "An API token (`parley token create NAME --role R`) whose role holds the permission the operation needs; see docs/accounts.md."}},
         "schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                 "type": "object", "required": ["code", "message"],
@@ -212,7 +212,7 @@ _TEXT_ENTRY = {"type": "object", "properties": {"text": {"type": "string"},
                                                 "type": {"type": "string", "enum": ["PLAIN_TEXT"]}}}
 OPENAPI["components"]["securitySchemes"]["perspectiveKey"] = {
     "type": "apiKey", "in": "query", "name": "key",
-    "description": "PARLEY_ADMIN_TOKEN as Perspective's API key; without one set, loopback only and any key."}
+    "description": "An API token with the staff role or higher, as Perspective's API key."}
 OPENAPI["components"]["schemas"].update({
     "AnalyzeCommentRequest": {"type": "object", "required": ["comment", "requestedAttributes"], "properties": {
         "comment": {**_TEXT_ENTRY, "required": ["text"], "description": "At most 20 KiB of UTF-8."},

@@ -1,5 +1,5 @@
 """Who may do what over HTTP: which host and client a request comes from, CSRF for the
-reader's forms, a token for story management."""
+reader's forms. Who the caller is and what they may do is parley.web.auth's and the services'."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -220,30 +219,6 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     if (not cookie or not submitted or not hmac.compare_digest(cookie.encode(), str(submitted).encode())
             or not _csrf_valid(request.app.state.secret, cookie)):
         raise Forbidden("the form has expired; reload the page and send it again", field=CSRF_FIELD)
-
-
-def require_admin(request: Request, admin_token: str, *, what: str = "story management") -> None:
-    """Story management and moderation need the admin token; with none configured, only
-    loopback. Either way a browser request from another site is refused: a page elsewhere
-    must not steer a newsroom's browser into managing stories. ``what`` names the task in
-    the refusal."""
-    origin = request.headers.get("origin")
-    if (request.headers.get("sec-fetch-site") in ("cross-site", "same-site")
-            or (origin and urlsplit(origin).netloc != request.headers.get("host", ""))):
-        raise Forbidden(f"{what} does not take requests from other sites", field="origin")
-    if admin_token:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), admin_token.encode()):
-            raise Forbidden(f"{what} needs Authorization: Bearer <PARLEY_ADMIN_TOKEN>",
-                            field="authorization")
-        return
-    try:
-        if ipaddress.ip_address(client_addr(request)).is_loopback:
-            return
-    except ValueError:
-        pass
-    raise Forbidden(f"{what} is open to loopback only until PARLEY_ADMIN_TOKEN is set",
-                    field="authorization")
 
 
 # No inline script or style anywhere in Parley's pages, so a policy this strict costs
