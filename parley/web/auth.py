@@ -21,13 +21,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from parley.domain import Actor
-from parley.errors import Unauthenticated
+from parley.errors import Forbidden, Unauthenticated
 from parley.web.security import client_addr
 
 SESSION_COOKIE = "parley_session"
@@ -54,6 +55,8 @@ async def actor_of(request: Request) -> Actor:
             raise Unauthenticated("this API token is not valid: it is unknown or was revoked",
                                   field="authorization")
     else:
+        if request.method not in _SAFE_METHODS:
+            _same_site_only(request)
         session_id = request.cookies.get(SESSION_COOKIE)
         if session_id:
             actor = await run_in_threadpool(accounts.actor_for_session, session_id, addr)
@@ -61,6 +64,20 @@ async def actor_of(request: Request) -> Actor:
             actor = Actor.guest(guest_key=_guest_key(request), client_addr=addr)
     request.state.actor = actor
     return actor
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _same_site_only(request: Request) -> None:
+    """Cookies act only for this site's own pages: a change sent from another site's page
+    (which the browser would send with the reader's cookies) is refused, whatever the
+    form's CSRF token or the JSON's content type. Bearer tokens need no such check: a
+    page elsewhere cannot add the header without asking first (CORS)."""
+    origin = request.headers.get("origin")
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site") or (
+            origin and (origin == "null" or urlsplit(origin).netloc != request.headers.get("host", ""))):
+        raise Forbidden("this does not take requests from other sites", field="origin")
 
 
 def _guest_key(request: Request) -> str:
