@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from parley.domain import Notice, utcnow
+from parley.domain import Actor, Notice, utcnow
 from parley.errors import NotFound
-from parley.service import CommentService, NewComment
+from parley.service import NewComment, Services
 
 SLUG = "riverside-library-reopens"
 
@@ -43,19 +43,20 @@ COMMENTS = [
 ]
 
 
-def load_demo(service: CommentService) -> tuple[str, bool]:
+def load_demo(services: Services, actor: Actor | None = None) -> tuple[str, bool]:
     """Create the demo story and its comments, unless it is already there."""
+    actor = actor or Actor.system("demo")
     try:
-        service.get_story(SLUG)
+        services.stories.get(SLUG)
         return SLUG, False
     except NotFound:
         pass
     now = utcnow()
-    with service.store.atomic():
-        service.create_story({**STORY, "published_at": (now - timedelta(days=3)).isoformat()})
+    with services.store.atomic():
+        services.stories.create(actor, {**STORY, "published_at": (now - timedelta(days=3)).isoformat()})
         ids: list[int] = []
         for n, (name, body, hours, parent, spoiler) in enumerate(COMMENTS):
-            posted = service.import_comment(NewComment(
+            posted = services.posting.import_comment(actor, NewComment(
                 story_slug=SLUG, author_name=name, body=body,
                 parent_id=ids[parent] if parent is not None else None,
                 created_at=now - timedelta(hours=hours),

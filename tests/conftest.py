@@ -15,18 +15,20 @@ import pytest
 import uvicorn
 
 from parley.config import Config
-from parley.service import CommentService
+from parley.service import Services
 from parley.store import open_store
-from parley.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 EXAMPLE = SHARED / "examples" / "scraped-story-with-comments.txt"
 POSTGRES_URL = os.environ.get("PARLEY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+#: The server key every test runs with: given outright, so that no test ever creates a
+#: ``parley.secret`` key file (in the repository or anywhere else).
+TEST_SECRET = "t" * 32
 
 
 def make_config(**overrides) -> Config:
-    return Config.from_env({}, **{"rate_limit": 0, **overrides})
+    return Config.from_env({}, **{"rate_limit": 0, "secret_key": TEST_SECRET, **overrides})
 
 
 @pytest.fixture
@@ -69,8 +71,8 @@ def sqlite_store(sqlite_url):
 
 
 @pytest.fixture
-def service(store) -> CommentService:
-    return CommentService(store, make_config())
+def services(store) -> Services:
+    return Services(store, make_config(), secret=TEST_SECRET.encode())
 
 
 def _free_port() -> int:
@@ -104,11 +106,13 @@ class LiveServer:
         self._thread.join(10)
 
     @property
-    def service(self) -> CommentService:
-        return self.app.state.service
+    def services(self) -> Services:
+        return self.app.state.services
 
 
 def serve(store, **config) -> LiveServer:
+    from parley.web.app import create_app  # here, so the non-web tests need none of the web layer
+
     return LiveServer(create_app(make_config(**config), store))
 
 

@@ -149,3 +149,55 @@ def test_a_verdict_survives_its_dict():
     v = _verdict(Action.FOLD, "spam")
     again = verdict_from_dict(v.to_dict())
     assert again.to_dict() == v.to_dict() and again.spans == [Span(0, 2, "spam")] and again.action is Action.FOLD
+
+
+# --- who is acting ------------------------------------------------------------------
+def test_an_accounts_author_is_one_author_whatever_its_name():
+    desk = Author("Editor", kind=AuthorKind.STAFF, account_id=1)
+    assert desk.identity_key == Author("Chief Editor", kind=AuthorKind.STAFF, account_id=1).identity_key
+    assert desk.identity_key != Author("Editor", kind=AuthorKind.STAFF, account_id=2).identity_key
+    assert desk.identity_key != Author("Editor", kind=AuthorKind.STAFF).identity_key != Author("Editor").identity_key
+
+
+def test_an_actors_writer_key_and_label():
+    from parley.domain import Actor, Role
+
+    assert Actor.guest().writer_key is None and Actor.guest().label == "guest"
+    assert Actor.guest(guest_key="abc", client_addr="10.0.0.1").writer_key == "guest:abc"
+    account = Actor(Role.STAFF, name="Editor", account_id=7)
+    assert (account.is_account, account.writer_key, account.label) == (True, "account:7", "account:7:Editor")
+    token = Actor(Role.STAFF, name="cms", account_id=7, token_id=3)  # a token acts for, but is not, its maker
+    assert (token.is_account, token.writer_key, token.label) == (False, None, "token:cms")
+    system = Actor.system("import")
+    assert (system.role, system.writer_key, system.label) == (Role.SYSTEM, None, "system:import")
+
+
+def test_require_refuses_naming_the_least_role_that_may():
+    from parley.domain import ROLE_PERMISSIONS, Actor, Permission, Role
+    from parley.errors import Forbidden
+
+    for role in Role:
+        actor = Actor(role, name="x")
+        for permission in Permission:
+            assert actor.can(permission) == (permission in ROLE_PERMISSIONS[role])
+            if actor.can(permission):
+                actor.require(permission)
+            else:
+                with pytest.raises(Forbidden) as err:
+                    actor.require(permission, "doing it")
+                assert err.value.field == "authorization" and err.value.message.startswith("doing it needs the ")
+                assert f"you are acting as {role.value}" in err.value.message
+    with pytest.raises(Forbidden) as err:
+        Actor.guest().require(Permission.MODERATE)
+    assert "needs the moderator role" in err.value.message
+    assert ROLE_PERMISSIONS[Role.ADMIN] == ROLE_PERMISSIONS[Role.SYSTEM] == frozenset(Permission)
+    # Each role may do all its juniors may.
+    ranked = sorted(Role, key=lambda r: r.rank)
+    assert all(ROLE_PERMISSIONS[a] <= ROLE_PERMISSIONS[b] for a, b in zip(ranked, ranked[1:], strict=False))
+
+
+def test_open_queues_are_the_ones_a_comment_waits_in():
+    from parley.domain import OPEN_QUEUES, Queue
+
+    assert [q.value for q in OPEN_QUEUES] == ["held", "reported", "folded", "resubmitted", "appeals"]
+    assert not Queue.APPROVED.open and not Queue.REJECTED.open

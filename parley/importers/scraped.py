@@ -24,9 +24,9 @@ import hashlib
 import re
 from datetime import datetime, timedelta, timezone
 
-from parley.domain import NOTICE_TEXTS, Notice
+from parley.domain import NOTICE_TEXTS, Actor, Notice
 from parley.errors import ImportFormatError, InvalidInput, NotFound
-from parley.service import CommentService, NewComment
+from parley.service import NewComment, Services
 
 _DATE_LINE = re.compile(r"^\s*date (\d{4}-\d{2}-\d{2})\b\s*(.*)$")
 _META = re.compile(r"^(?:(Guest|Staff|Registered)\s+)?(.+?)\s+ago$")
@@ -166,19 +166,22 @@ class ImportResult:
     comments_seen: int
 
 
-def import_page(service: CommentService, page: ScrapedPage, *, slug: str, scraped_at: datetime,
-                title: str | None = None, url: str | None = None) -> ImportResult:
-    """Write a parsed page: the story (unless the slug exists) and its comments."""
-    with service.store.atomic():
+def import_page(services: Services, page: ScrapedPage, *, slug: str, scraped_at: datetime,
+                title: str | None = None, url: str | None = None, actor: Actor | None = None) -> ImportResult:
+    """Write a parsed page: the story (unless the slug exists) and its comments, as
+    ``actor`` (the importer, ``Actor.system("import")``, unless told otherwise). The
+    comments' idempotency keys are the actor's own, so re-import as the same actor."""
+    actor = actor or Actor.system("import")
+    with services.store.atomic():
         try:
-            service.get_story(slug)
+            services.stories.get(slug)
             created = False
         except NotFound:
             fields = {"slug": slug, "title": title or page.default_title(), "body": page.body,
                       "credit": page.credit, "published_at": page.published.isoformat()}
             if url:
                 fields["url"] = url
-            service.create_story(fields)
+            services.stories.create(actor, fields)
             created = True
         ids: list[int] = []
         keys: list[str] = []
@@ -190,7 +193,7 @@ def import_page(service: CommentService, page: ScrapedPage, *, slug: str, scrape
             seen[what] = seen.get(what, 0) + 1  # the same words twice are two comments
             keys.append(hashlib.sha256(f"{what}\x00{seen[what]}".encode()).hexdigest()[:32])
             try:
-                posted = service.import_comment(NewComment(
+                posted = services.posting.import_comment(actor, NewComment(
                     story_slug=slug, author_name=c.name, body=c.body,
                     parent_id=ids[c.reply_to] if c.reply_to is not None else None,
                     created_at=scraped_at - c.age, notices=c.notices, staff=c.badge == "Staff",

@@ -15,21 +15,22 @@ SCRAPED_AT = datetime(2024, 4, 8, 12, tzinfo=timezone.utc)
 SPOILER = "This comment contains spoilers. Click here if you want to read."
 
 
-def _import(service, text=None, slug="s"):
-    return import_page(service, parse(EXAMPLE.read_text() if text is None else text), slug=slug, scraped_at=SCRAPED_AT)
+def _import(services, text=None, slug="s", **kw):
+    return import_page(services, parse(EXAMPLE.read_text() if text is None else text), slug=slug,
+                       scraped_at=SCRAPED_AT, **kw)
 
 
-def test_the_example_page_imports_as_it_reads(service):
-    result = _import(service)
+def test_the_example_page_imports_as_it_reads(services):
+    result = _import(services)
     assert (result.story_created, result.comments_added) == (True, 5)
-    story = service.get_story("s")
+    story = services.stories.get("s")
     assert story.comment_count == 5
     assert story.credit == "AFP"
     assert story.published_at == datetime(2024, 4, 2, tzinfo=timezone.utc)
     assert story.paragraphs()[0].startswith("US Secretary of State Antony Blinken will hold talks")
     assert story.paragraphs()[-1].startswith("Blinken will also hold a three-way meeting")
 
-    thread = service.thread_page(story).comments
+    thread = services.posting.thread_page(story).comments
     shape = [(c.author.display_name, c.depth, c.created_at.date().isoformat()) for c in thread]
     assert shape == [("Bob Boomhauer", 0, "2024-04-02"), ("John", 1, "2024-04-03"), ("Bob Boomhauer", 2, "2024-04-04"),
                      ("John", 0, "2024-04-02"), ("Molotov", 0, "2024-04-02")]
@@ -42,11 +43,11 @@ def test_the_example_page_imports_as_it_reads(service):
     assert john_reply.body_html.count("<p>") == 4
 
 
-def test_reimporting_adds_nothing(service):
-    _import(service)
-    again = _import(service)
+def test_reimporting_adds_nothing(services):
+    _import(services)
+    again = _import(services)
     assert (again.story_created, again.comments_added, again.comments_seen) == (False, 0, 5)
-    assert service.get_story("s").comment_count == 5
+    assert services.stories.get("s").comment_count == 5
 
 
 MALFORMED = [
@@ -60,31 +61,31 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize("text, line, words", MALFORMED)
-def test_malformed_pages_name_the_line_and_write_nothing(service, text, line, words):
+def test_malformed_pages_name_the_line_and_write_nothing(services, text, line, words):
     with pytest.raises(ImportFormatError) as err:
-        _import(service, text)
+        _import(services, text)
     assert err.value.line == line and words in err.value.message
     with pytest.raises(NotFound):
-        service.get_story("s")
+        services.stories.get("s")
 
 
-def test_a_rule_broken_half_way_through_writing_names_the_line_and_leaves_nothing(service):
+def test_a_rule_broken_half_way_through_writing_names_the_line_and_leaves_nothing(services):
     text = EXAMPLE.read_text().replace("John\nJohn Guest 6 days ago", "J" * 60 + "\n" + "J" * 60 + " Guest 6 days ago")
     with pytest.raises(ImportFormatError) as err:  # the fourth comment's name is over 50 characters
-        _import(service, text)
+        _import(services, text)
     assert err.value.line == 58 and "at most 50 characters" in err.value.message
     with pytest.raises(NotFound):
-        service.get_story("s")
+        services.stories.get("s")
 
 
-def test_a_page_scraped_again_with_a_new_comment_adds_just_that(service):
-    _import(service)
+def test_a_page_scraped_again_with_a_new_comment_adds_just_that(services):
+    _import(services)
     text = EXAMPLE.read_text()
     at = text.index("Bob Boomhauer\nBob Boomhauer Guest 6 days ago")
     newer = text[:at] + "Zoe\nZoe Guest 1 hour ago\n\nFirst, now.\n\n" + text[at:]
-    again = _import(service, newer)
+    again = _import(services, newer)
     assert (again.comments_added, again.comments_seen) == (1, 6)
-    assert service.get_story("s").comment_count == 6
+    assert services.stories.get("s").comment_count == 6
 
 
 def test_staff_badges_are_kept():
@@ -113,3 +114,15 @@ def test_mentions_pick_the_nearest_earlier_comment_by_that_name_in_the_thread():
                                            ("2 weeks", 14 * 86400), ("yesterday", 86400), ("just now", 0)])
 def test_relative_ages(text, seconds):
     assert parse_age(text, 1).total_seconds() == seconds
+
+
+def test_importing_needs_the_import_permission_and_a_refusal_writes_nothing(services):
+    from parley.domain import Actor, Role
+    from parley.errors import Forbidden
+
+    with pytest.raises(Forbidden) as err:  # moderators manage stories, but do not import
+        _import(services, actor=Actor(Role.MODERATOR, name="Mo"))
+    assert err.value.field == "authorization"
+    with pytest.raises(NotFound):
+        services.stories.get("s")
+    assert _import(services, actor=Actor(Role.ADMIN, name="Ada")).comments_added == 5

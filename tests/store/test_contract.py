@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from parley.domain import Author, Comment, CommentState, Notice, Story, utcnow
+from parley.domain import Author, Comment, CommentState, Notice, Queue, Story, utcnow
 from parley.errors import Conflict
 from parley.moderation import Action, Span, Verdict
 from parley.store import QueuePage, RootPage, Sort, queue_key, sort_key
@@ -251,23 +251,116 @@ def test_an_authors_latest_comments_come_newest_first_on_any_story_but_not_delet
     assert store.list_by_author("guest:Nobody:", 5) == []
 
 
-def test_the_queue_holds_pending_comments_oldest_first_on_any_story_or_one(store):
+def _queued(store, story, queue: Queue | None, *, priority=0, name="Ann", at=None, state=None, reviewed=None,
+            verdict=None, writer_key=None) -> Comment:
+    """A comment as the service leaves it: in an open queue with its priority, or decided."""
+    author = store.find_or_add_author(Author(display_name=name))
+    default_state = CommentState.PENDING if queue in (Queue.HELD, Queue.REPORTED) else CommentState.PUBLISHED
+    c = Comment(story_id=story.id, author=author, body_source="hi", body_html="<p>hi</p>",
+                state=state or default_state, created_at=at or utcnow(), verdict=verdict,
+                queue=queue.value if queue is not None and queue.open else None, priority=priority,
+                reviewed_at=reviewed, writer_key=writer_key)
+    return store.add_comment(c)
+
+
+def test_an_open_queue_lists_its_comments_highest_priority_first_on_any_story_or_one(store):
     story, other = _story(store), _story(store, "other")
     t0 = utcnow() - timedelta(hours=1)
-    first = _comment(store, story, at=t0, state=CommentState.PENDING)
-    _comment(store, story, at=t0 + timedelta(minutes=1))  # published
-    _comment(store, other, at=t0 + timedelta(minutes=2), state=CommentState.REJECTED)
-    elsewhere = _comment(store, other, at=t0 + timedelta(minutes=3), state=CommentState.PENDING)
-    last = _comment(store, story, at=t0 + timedelta(minutes=4), state=CommentState.PENDING)
-    assert _ids(store.list_queue(QueuePage())) == _ids([first, elsewhere, last])
-    assert _ids(store.list_queue(QueuePage(story.id))) == _ids([first, last])
-    assert _ids(store.list_queue(QueuePage(limit=2))) == _ids([first, elsewhere])
-    assert _ids(store.list_queue(QueuePage(after=queue_key(elsewhere)))) == _ids([last])
-    assert _ids(store.list_queue(QueuePage(story.id, after=queue_key(first)))) == _ids([last])
-    got = store.list_queue(QueuePage(other.id))[0]
-    assert (got.story_id, got.author.display_name, got.body_source) == (other.id, "Ann", "hi")
+    first = _queued(store, story, Queue.HELD, priority=500, at=t0)
+    _comment(store, story, at=t0 + timedelta(minutes=1))  # published: in no queue
+    _queued(store, other, None, at=t0 + timedelta(minutes=2), state=CommentState.REJECTED, reviewed=t0)
+    urgent = _queued(store, other, Queue.HELD, priority=900, at=t0 + timedelta(minutes=3))
+    tied = _queued(store, story, Queue.HELD, priority=500, at=t0 + timedelta(minutes=4))  # ties: oldest first
+    reported = _queued(store, story, Queue.REPORTED, priority=2000, at=t0 + timedelta(minutes=5))
+    assert _ids(store.list_queue(QueuePage())) == _ids([urgent, first, tied])
+    assert _ids(store.list_queue(QueuePage(queue=Queue.HELD, story_id=story.id))) == _ids([first, tied])
+    assert _ids(store.list_queue(QueuePage(limit=2))) == _ids([urgent, first])
+    assert _ids(store.list_queue(QueuePage(after=queue_key(first, Queue.HELD)))) == _ids([tied])
+    assert _ids(store.list_queue(QueuePage(after=queue_key(urgent, Queue.HELD)))) == _ids([first, tied])
+    assert _ids(store.list_queue(QueuePage(story_id=story.id, after=queue_key(first, Queue.HELD)))) == _ids([tied])
+    assert _ids(store.list_queue(QueuePage(queue=Queue.REPORTED))) == _ids([reported])
+    assert store.list_queue(QueuePage(queue=Queue.APPEALS)) == []
+    got = store.list_queue(QueuePage(story_id=other.id))[0]
+    assert (got.story_id, got.author.display_name, got.body_source, got.queue, got.priority) == (
+        other.id, "Ann", "hi", "held", 900)
+    assert store.queue_counts() == {Queue.HELD: 3, Queue.REPORTED: 1, Queue.FOLDED: 0, Queue.RESUBMITTED: 0,
+                                    Queue.APPEALS: 0}
+    assert store.queue_counts(story.id) == {Queue.HELD: 2, Queue.REPORTED: 1, Queue.FOLDED: 0,
+                                            Queue.RESUBMITTED: 0, Queue.APPEALS: 0}
     was = first.state
     first.approve()
+    first.queue, first.priority, first.reviewed_at = None, 0, utcnow()
     store.update_comment(first, was=was)
-    assert _ids(store.list_queue(QueuePage())) == _ids([elsewhere, last])
+    assert _ids(store.list_queue(QueuePage())) == _ids([urgent, tied])
+    assert store.queue_counts()[Queue.HELD] == 2
     assert store.comment_counts(["story"]) == {"story": 2}
+
+
+def test_the_decided_queues_list_the_latest_decision_first(store):
+    story, other = _story(store), _story(store, "other")
+    t0 = utcnow() - timedelta(hours=1)
+    old = _queued(store, story, Queue.APPROVED, reviewed=t0)
+    late = _queued(store, other, Queue.APPROVED, reviewed=t0 + timedelta(minutes=2),
+                   state=CommentState.FOLDED)
+    same = _queued(store, story, Queue.APPROVED, reviewed=t0 + timedelta(minutes=2))  # a tie: the newer id first
+    _comment(store, story)  # published, never decided: not in Approved
+    gone = _queued(store, story, None, reviewed=t0 + timedelta(minutes=3), state=CommentState.DELETED)
+    rejected = _queued(store, story, None, reviewed=t0 + timedelta(minutes=1), state=CommentState.REJECTED)
+    rejected_later = _queued(store, other, None, reviewed=t0 + timedelta(minutes=4), state=CommentState.REJECTED)
+    assert _ids(store.list_queue(QueuePage(queue=Queue.APPROVED))) == _ids([same, late, old])
+    assert gone.id not in _ids(store.list_queue(QueuePage(queue=Queue.APPROVED)))
+    assert _ids(store.list_queue(QueuePage(queue=Queue.APPROVED, limit=1))) == _ids([same])
+    assert _ids(store.list_queue(QueuePage(queue=Queue.APPROVED, after=queue_key(same, Queue.APPROVED)))) == \
+        _ids([late, old])
+    assert _ids(store.list_queue(QueuePage(queue=Queue.APPROVED, after=queue_key(late, Queue.APPROVED)))) == \
+        _ids([old])
+    assert _ids(store.list_queue(QueuePage(queue=Queue.APPROVED, story_id=story.id))) == _ids([same, old])
+    assert _ids(store.list_queue(QueuePage(queue=Queue.REJECTED))) == _ids([rejected_later, rejected])
+    assert _ids(store.list_queue(QueuePage(queue=Queue.REJECTED, story_id=story.id))) == _ids([rejected])
+    assert _ids(store.list_queue(QueuePage(queue=Queue.REJECTED,
+                                           after=queue_key(rejected_later, Queue.REJECTED)))) == _ids([rejected])
+    assert store.queue_counts() == dict.fromkeys((Queue.HELD, Queue.REPORTED, Queue.FOLDED, Queue.RESUBMITTED,
+                                                  Queue.APPEALS), 0)
+
+
+def test_a_queue_narrows_to_a_label_a_least_score_and_an_author(store):
+    story = _story(store)
+    spam = Verdict({"toxicity": 0.1, "spam": 0.9}, [], Action.HOLD, ["spam"], "parley-test")
+    rude = Verdict({"toxicity": 0.6, "spam": 0.2}, [], Action.HOLD, ["rude"], "parley-test")
+    a = _queued(store, story, Queue.HELD, priority=900, verdict=spam)
+    b = _queued(store, story, Queue.HELD, priority=600, verdict=rude, name="Bob")
+    c = _queued(store, story, Queue.HELD, priority=100)  # unscored (a rule held it)
+    assert _ids(store.list_queue(QueuePage(label="spam"))) == _ids([a])
+    assert _ids(store.list_queue(QueuePage(label="toxicity"))) == _ids([b])
+    assert _ids(store.list_queue(QueuePage(min_score=0.5))) == _ids([a, b])
+    assert _ids(store.list_queue(QueuePage(min_score=0.7))) == _ids([a])
+    assert _ids(store.list_queue(QueuePage(author_id=b.author.id))) == _ids([b])
+    assert _ids(store.list_queue(QueuePage(author_id=a.author.id))) == _ids([a, c])
+
+
+def test_a_writer_is_shown_their_own_held_and_rejected_comments_on_a_story_oldest_first(store):
+    story, other = _story(store), _story(store, "other")
+    t0 = utcnow() - timedelta(hours=1)
+    held = _queued(store, story, Queue.HELD, at=t0, writer_key="guest:g1")
+    _queued(store, story, None, at=t0 + timedelta(minutes=1), writer_key="guest:g1")  # published: readers see it
+    rejected = _queued(store, story, None, at=t0 + timedelta(minutes=2), state=CommentState.REJECTED,
+                       reviewed=t0, writer_key="guest:g1")
+    _queued(store, story, Queue.HELD, at=t0 + timedelta(minutes=3), writer_key="guest:g2")
+    _queued(store, other, Queue.HELD, at=t0 + timedelta(minutes=4), writer_key="guest:g1")
+    _queued(store, story, Queue.HELD, at=t0 + timedelta(minutes=5))  # a writer we cannot recognise
+    assert _ids(store.list_by_writer(story.id, "guest:g1")) == _ids([held, rejected])
+    assert store.list_by_writer(story.id, "guest:nobody") == []
+
+
+def test_an_accounts_author_is_one_author_whatever_its_name(store):
+    from parley.domain import Account, AuthorKind, Role
+
+    one = store.add_account(Account(email="desk@x.test", display_name="Editor", role=Role.STAFF))
+    two = store.add_account(Account(email="night@x.test", display_name="Editor", role=Role.STAFF))
+    a = store.find_or_add_author(Author(display_name="Editor", kind=AuthorKind.STAFF, account_id=one.id))
+    b = store.find_or_add_author(Author(display_name="Editor", kind=AuthorKind.STAFF, account_id=two.id))
+    guest = store.find_or_add_author(Author(display_name="Editor"))
+    assert len({a.id, b.id, guest.id}) == 3 and (a.account_id, b.account_id, guest.account_id) == (one.id, two.id, None)
+    renamed = store.find_or_add_author(Author(display_name="Chief Editor", kind=AuthorKind.STAFF, account_id=one.id))
+    assert renamed.id == a.id and renamed.display_name == "Chief Editor"
+    assert store.get_author(a.id).display_name == "Chief Editor"
