@@ -715,10 +715,6 @@ def test_story_thresholds_are_set_and_cleared(mod):
     assert mod.stories.get("m").moderation_thresholds is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a decision that changes nothing readers see still bumps the story's revision: _decide_locked always calls "
-    "store.update_comment (for reviewed_at and the queue), which always bumps it, so every reader cache of the "
-    "story is dropped; CommentService wrote nothing for a repeated approve or reject"))
 @pytest.mark.parametrize("decide", [approve, reject])
 def test_a_decision_that_changes_nothing_readers_see_keeps_the_storys_revision(mod, decide):
     shown = mpost(mod, name="Bob", body="The meeting agenda is long.").comment

@@ -222,7 +222,7 @@ class DecisionService:
         comment.reviewed_at = now
         comment.report_count = 0
         review.place(comment, story)
-        self.store.update_comment(comment, was=before["state_enum"])
+        self._save(comment, before)
         open_reports = [r for r in reports if r.resolved_at is None]
         self.store.resolve_reports(comment.id, kind.value, now)
         if prompted_by is None:
@@ -231,6 +231,14 @@ class DecisionService:
         return self.store.add_decision(self._decision(actor, kind, comment, story, reason=reason,
                                                       prompted_by=prompted_by, before=before,
                                                       legal_ground=legal_ground, at=now))
+
+    def _save(self, comment: Comment, before: dict) -> None:
+        """Write the decision's change: what readers see when it changed (which moves the
+        story's revision and so its cached pages), else only where it stands for moderators."""
+        if (comment.state.value, [n.to_dict() for n in comment.notices]) == (before["state"], before["notices"]):
+            self.store.update_review(comment)
+        else:
+            self.store.update_comment(comment, was=before["state_enum"])
 
     def _check_rejectable(self, comment: Comment, thread: list[Comment]) -> None:
         if any(c.state.visible for c in descendants(comment, thread)):
@@ -298,7 +306,7 @@ class DecisionService:
                 comment.reviewed_at = now
                 comment.report_count = 0
                 review.place(comment, story)
-                self.store.update_comment(comment, was=before["state_enum"])
+                self._save(comment, before)
                 self.store.resolve_reports(comment.id, kind.value, now)
             sanction = self.store.add_sanction(Sanction(
                 author_id=comment.author.id, kind=SANCTIONS[kind], reason=reason, decided_by=actor.label,

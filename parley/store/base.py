@@ -29,6 +29,7 @@ from parley.domain import (
     Session,
     Story,
 )
+from parley.domain.suggestions import ScoreSuggestion
 
 
 class Sort(enum.StrEnum):
@@ -174,6 +175,11 @@ class Store(abc.ABC):
         """A page of one moderators' queue (see ``QueuePage``)."""
 
     @abc.abstractmethod
+    def update_review(self, comment: Comment) -> Comment:
+        """Save only where the comment stands for moderators (queue, priority, report
+        count, reviewed time): the story's revision does not move."""
+
+    @abc.abstractmethod
     def queue_counts(self, story_id: int | None = None) -> dict[Queue, int]:
         """How many comments wait in each open queue (every story's, or one's)."""
 
@@ -181,6 +187,14 @@ class Store(abc.ABC):
     def list_by_writer(self, story_id: int, writer_key: str) -> list[Comment]:
         """The comments on a story that this writer wrote and readers cannot see
         (held or rejected), oldest first: what its writer alone is shown."""
+
+    @abc.abstractmethod
+    def list_writer_comments(self, writer_key: str, limit: int, *, story_id: int | None = None) -> list[Comment]:
+        """This writer's latest comments that moderation restricted, newest first, on any
+        story (or on ``story_id``'s): held or rejected now, or ever the subject of a
+        decision that restricts (``DecisionKind.restricts``) and was not undone, whatever
+        they are now (an appeal may have published them again). Deleted ones are left out.
+        What a writer's own page (``/me``) lists with their statements of reasons."""
 
     @abc.abstractmethod
     def get_author(self, author_id: int) -> Author | None: ...
@@ -206,6 +220,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def count_reports_since(self, reporter_key: str, since: datetime) -> int: ...
+
+    @abc.abstractmethod
+    def count_reports_from(self, reporter_addr: str, since: datetime) -> int:
+        """Reports filed since ``since`` from one address (``Report.reporter_addr``)."""
 
     @abc.abstractmethod
     def resolve_reports(self, comment_id: int, outcome: str, at: datetime) -> int:
@@ -260,6 +278,14 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def update_appeal(self, appeal: Appeal) -> Appeal: ...
+
+    # --- decisions are data: suggested scores -----------------------------------
+    @abc.abstractmethod
+    def add_suggestion(self, suggestion: ScoreSuggestion) -> ScoreSuggestion: ...
+
+    @abc.abstractmethod
+    def suggestions_since(self, after_id: int, limit: int) -> list[ScoreSuggestion]:
+        """Suggested scores with ids above ``after_id``, oldest first: for exports that page."""
 
     # --- accounts, sessions, API tokens, single sign-on ------------------------
     @abc.abstractmethod

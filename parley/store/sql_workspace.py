@@ -17,12 +17,15 @@ from parley.domain import (
     Sanction,
     SanctionKind,
 )
+from parley.domain.suggestions import ScoreSuggestion
 from parley.errors import Conflict
 from parley.store.base import AuditQuery, AuthorHistory, QueuePage, from_us, to_us
 from parley.store.rows import COMMENT_SELECT, VISIBLE, comment_from_row
 
 _REPORT_COLUMNS = ("id, comment_id, reason, reporter_key, reporter_name, reporter_email, text, law, good_faith,"
-                   " created_at, resolved_at, outcome")
+                   " created_at, resolved_at, outcome, reporter_addr")
+_SUGGESTION_COLUMNS = ("id, text, story_text, parent_text, scores, languages, community_id, session_id, actor,"
+                       " created_at")
 _SANCTION_COLUMNS = "id, author_id, kind, reason, decided_by, until, writer_key, created_at, lifted_at"
 _DECISION_COLUMNS = ("id, kind, actor, account_id, reason, automated, comment_id, author_id, prompted_by,"
                      " legal_ground, text, context, verdict, before, undoes, undone_at, until, created_at")
@@ -38,10 +41,18 @@ def _time(us: int | None) -> datetime | None:
 
 
 def _report(row) -> Report:
-    (rid, comment_id, reason, key, name, email, text, law, good_faith, created, resolved, outcome) = row
+    (rid, comment_id, reason, key, name, email, text, law, good_faith, created, resolved, outcome, addr) = row
     return Report(id=rid, comment_id=comment_id, reason=ReportReason(reason), reporter_key=key, reporter_name=name,
                   reporter_email=email, text=text, law=law, good_faith=bool(good_faith), created_at=from_us(created),
-                  resolved_at=_time(resolved), outcome=outcome)
+                  resolved_at=_time(resolved), outcome=outcome, reporter_addr=addr)
+
+
+def _suggestion(row) -> ScoreSuggestion:
+    (sid, text, story_text, parent_text, scores, languages, community_id, session_id, actor, created) = row
+    return ScoreSuggestion(id=sid, text=text, story_text=story_text, parent_text=parent_text,
+                           scores=json.loads(scores), languages=tuple(json.loads(languages)),
+                           community_id=community_id, session_id=session_id, actor=actor,
+                           created_at=from_us(created))
 
 
 def _sanction(row) -> Sanction:
@@ -92,8 +103,8 @@ class WorkspaceSQL:
                 where.append("c.state = 'rejected'")
             order = "c.reviewed_at DESC, c.id DESC"
             if page.after:
-                where.append("(c.reviewed_at < ? OR (c.reviewed_at = ? AND c.id < ?))")
-                params += [page.after[0], page.after[0], page.after[1]]
+                where.append("(c.reviewed_at, c.id) < (?, ?)")
+                params += list(page.after)
         for clause, value in (("c.story_id = ?", page.story_id), ("c.top_label = ?", page.label),
                               ("c.top_score >= ?", page.min_score), ("c.author_id = ?", page.author_id)):
             if value is not None:
@@ -116,6 +127,19 @@ class WorkspaceSQL:
                          (writer_key, story_id))
         return [comment_from_row(r) for r in rows]
 
+    def list_writer_comments(self, writer_key: str, limit: int, *, story_id: int | None = None) -> list[Comment]:
+        restricting = ", ".join(f"'{k.value}'" for k in DecisionKind if k.restricts)
+        where, params = ["c.writer_key = ?", "c.state <> 'deleted'"], [writer_key]
+        if story_id is not None:
+            where.append("c.story_id = ?")
+            params.append(story_id)
+        where.append("(c.state IN ('pending', 'rejected') OR EXISTS (SELECT 1 FROM decisions d"
+                     f" WHERE d.comment_id = c.id AND d.undone_at IS NULL AND d.kind IN ({restricting})))")
+        params.append(limit)
+        rows = self._all(f"{COMMENT_SELECT} WHERE {' AND '.join(where)} ORDER BY c.created_at DESC, c.id DESC"
+                         " LIMIT ?", params)
+        return [comment_from_row(r) for r in rows]
+
     def author_history(self, author_id: int) -> AuthorHistory:
         rows = self._all("SELECT state, reviewed_at IS NOT NULL, COUNT(*), MIN(created_at) FROM comments"
                          " WHERE author_id = ? GROUP BY state, reviewed_at IS NOT NULL", (author_id,))
@@ -130,16 +154,27 @@ class WorkspaceSQL:
             held=sum(n for (state, _), n in by.items() if state == "pending"),
             first_seen=_time(first))
 
+    def update_review(self, comment: Comment) -> Comment:
+        """Save where the comment stands for moderators (queue, priority, reports, when
+        reviewed) and nothing readers see: the story's revision, which reader caches key
+        on, stays as it is."""
+        with self._tx() as conn:
+            conn.execute(self._sql("UPDATE comments SET queue = ?, priority = ?, report_count = ?, reviewed_at = ?"
+                                   " WHERE id = ?"),
+                         (comment.queue, comment.priority, comment.report_count, _us(comment.reviewed_at),
+                          comment.id))
+        return comment
+
     # --- reports ----------------------------------------------------------------
     def add_report(self, report: Report) -> Report:
         try:
             with self._tx() as conn:
                 (report.id,) = conn.execute(self._sql(
                     "INSERT INTO reports (comment_id, reason, reporter_key, reporter_name, reporter_email, text,"
-                    " law, good_faith, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+                    " law, good_faith, created_at, reporter_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
                     (report.comment_id, report.reason.value, report.reporter_key, report.reporter_name,
                      report.reporter_email, report.text, report.law, report.good_faith,
-                     to_us(report.created_at))).fetchone()
+                     to_us(report.created_at), report.reporter_addr)).fetchone()
         except self.integrity_errors:
             raise Conflict("you have reported this comment already", field="comment_id") from None
         return report
@@ -156,6 +191,10 @@ class WorkspaceSQL:
     def count_reports_since(self, reporter_key: str, since: datetime) -> int:
         return self._one("SELECT COUNT(*) FROM reports WHERE reporter_key = ? AND created_at >= ?",
                          (reporter_key, to_us(since)))[0]
+
+    def count_reports_from(self, reporter_addr: str, since: datetime) -> int:
+        return self._one("SELECT COUNT(*) FROM reports WHERE reporter_addr = ? AND reporter_addr <> ''"
+                         " AND created_at >= ?", (reporter_addr, to_us(since)))[0]
 
     def resolve_reports(self, comment_id: int, outcome: str, at: datetime) -> int:
         with self._tx() as conn:
@@ -274,3 +313,20 @@ class WorkspaceSQL:
             conn.execute(self._sql("UPDATE appeals SET decided_at = ?, outcome = ?, decided_by = ? WHERE id = ?"),
                          (_us(appeal.decided_at), appeal.outcome, appeal.decided_by, appeal.id))
         return appeal
+
+    # --- decisions are data: suggested scores ---------------------------------------
+    def add_suggestion(self, suggestion: ScoreSuggestion) -> ScoreSuggestion:
+        with self._tx() as conn:
+            (suggestion.id,) = conn.execute(self._sql(
+                f"INSERT INTO score_suggestions ({_SUGGESTION_COLUMNS.removeprefix('id, ')})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+                (suggestion.text, suggestion.story_text, suggestion.parent_text,
+                 json.dumps(suggestion.scores, ensure_ascii=False), json.dumps(list(suggestion.languages)),
+                 suggestion.community_id, suggestion.session_id, suggestion.actor,
+                 to_us(suggestion.created_at))).fetchone()
+        return suggestion
+
+    def suggestions_since(self, after_id: int, limit: int) -> list[ScoreSuggestion]:
+        rows = self._all(f"SELECT {_SUGGESTION_COLUMNS} FROM score_suggestions WHERE id > ? ORDER BY id LIMIT ?",
+                         (after_id, limit))
+        return [_suggestion(r) for r in rows]

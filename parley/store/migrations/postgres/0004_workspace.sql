@@ -75,8 +75,11 @@ UPDATE comments SET queue = 'held' WHERE state = 'pending';
 CREATE INDEX comments_open_queue ON comments (queue, priority DESC, id) WHERE queue IS NOT NULL;
 CREATE INDEX comments_open_queue_by_story ON comments (story_id, queue, priority DESC, id) WHERE queue IS NOT NULL;
 -- reviewed_at: when a moderator last decided on it (or the model rejected it outright).
-CREATE INDEX comments_reviewed ON comments (reviewed_at DESC, id) WHERE reviewed_at IS NOT NULL;
-CREATE INDEX comments_rejected ON comments (reviewed_at DESC, id) WHERE state = 'rejected';
+CREATE INDEX comments_reviewed ON comments (reviewed_at DESC, id DESC) WHERE reviewed_at IS NOT NULL;
+CREATE INDEX comments_rejected ON comments (reviewed_at DESC, id DESC) WHERE state = 'rejected';
+-- The queue of 0003 (held comments, oldest first) is the Held queue above now.
+DROP INDEX comments_queue;
+DROP INDEX comments_queue_by_story;
 CREATE INDEX comments_by_writer ON comments (writer_key, story_id) WHERE writer_key IS NOT NULL;
 
 CREATE TABLE reports (
