@@ -61,13 +61,15 @@ class LinearScorer(Scorer):
         return features.occurrences(batch, self.n_features, tuple(self.char_range), self.word_grams)
 
     def fit(self, texts: Sequence[str], targets: Sequence[Sequence[float]],
-            contexts: Sequence[Context] | None = None) -> LinearScorer:
+            contexts: Sequence[Context] | None = None, sample_weight: Sequence[float] | None = None) -> LinearScorer:
         """``targets``: per text, one value in 0..1 per label of ``MODEL_LABELS``, nan where
         unknown. A fractional target (a share of raters) counts as a positive with that
-        weight and a negative with the rest."""
+        weight and a negative with the rest. ``sample_weight`` (one per text, default 1)
+        multiplies both: moderators' decisions weigh more than a dataset's row."""
         from sklearn.linear_model import LogisticRegression
 
         targets = np.asarray(targets, dtype=np.float64)
+        row_weight = np.ones(len(texts)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         batch = features.encode(texts)
         kinds = self._kinds(batch)
         df = np.zeros(self.n_features, dtype=np.float64)
@@ -84,15 +86,15 @@ class LinearScorer(Scorer):
         for j in range(len(self.labels)):
             y = targets[:, j]
             known = np.flatnonzero(~np.isnan(y))
-            p = y[known]
+            p, w = y[known], row_weight[known]
             # Each row twice: as a positive weighted p, as a negative weighted 1 - p.
             rows = np.concatenate([known, known])
             labels = np.concatenate([np.ones(len(known)), np.zeros(len(known))])
-            weights = np.concatenate([p, 1.0 - p])
+            weights = np.concatenate([p * w, (1.0 - p) * w])
             keep = weights > 0
             if len(set(labels[keep].tolist())) < 2:
                 # Nothing to tell apart (a small set with no threats, say): the base rate.
-                rate = float(np.clip(p.mean() if len(p) else 0.0, 1e-4, 1 - 1e-4))
+                rate = float(np.clip(np.average(p, weights=w) if len(p) else 0.0, 1e-4, 1 - 1e-4))
                 intercept[j] = np.log(rate / (1 - rate))
                 continue
             model = LogisticRegression(C=self.C, solver="liblinear", max_iter=200)

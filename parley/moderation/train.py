@@ -8,7 +8,9 @@ cores, four of them the MiniLM scoring the rows); ``spans`` refits only the tagg
 the current first stage; ``all`` runs the second stage, then the first. Each stage
 rewrites only its own artefacts, then the manifest and the card are rewritten from what
 is there; so ``second`` alone leaves a first stage taught by the previous MiniLM, and
-``first`` should follow it.
+``first`` should follow it. ``--decisions FILE`` adds the moderators' decisions (an
+export of ``/api/v1/admin/decisions.jsonl``) to the first stage's rows
+(``parley.moderation.feedback``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from parley.moderation import data, finetune
+from parley.moderation import data, feedback, finetune
 from parley.moderation.linear import LinearScorer
 from parley.moderation.spans import SpanTagger
 from parley.moderation.transformer import TransformerScorer
@@ -59,14 +61,36 @@ TAGGER = {"n_features": 2**18, "threshold": 0.3, "fallback": 0.05, "C": 0.5}
 ARTEFACTS = ("linear.npz", "spans.npz", "minilm.onnx", "tokenizer.json")
 
 
-def train_first(out_dir: Path, log=print) -> dict:
-    rows = data.training_rows()
+def train_first(out_dir: Path, log=print, decisions: list[data.Row] | None = None) -> dict:
+    """``decisions``: moderators' decisions as rows (``feedback.load_decisions``), learned
+    beside the datasets' rows with their own targets, each weighing
+    ``feedback.DECISION_WEIGHT`` rows; none that the evaluation holds out."""
+    every = data.load()
+    rows = data.training_rows(every)
     log(f"first stage: {len(rows):,} rows; the MiniLM scores its own for the toxicity target (minutes)")
     teacher = TransformerScorer(out_dir, threads=2)
-    first = LinearScorer(**FIRST).fit([r.text for r in rows], first_targets(rows, teacher.probabilities))
+    texts, targets = [r.text for r in rows], first_targets(rows, teacher.probabilities)
+    weights, taught = None, {}
+    if decisions:
+        leave_out = {data.normalised(r.text) for r in data.held_out_rows(every)} | data.trial_texts()
+        kept = feedback.usable(decisions, leave_out)
+        log(f"first stage: {len(kept):,} moderators' decisions, each weighing {feedback.DECISION_WEIGHT:g} rows")
+        texts, targets, weights = decision_rows_added(texts, targets, kept)
+        taught = {"decisions": {"rows": len(kept), "left_out": len(decisions) - len(kept),
+                                "weight": feedback.DECISION_WEIGHT}}
+    first = LinearScorer(**FIRST).fit(texts, targets, sample_weight=weights)
     first.save(out_dir / "linear.npz")
     return {"rows": len(rows), "params": {**FIRST, "char_range": list(FIRST["char_range"])}, "distil": DISTIL,
-            "toxicity_rows": len(second_stage_rows(rows)), **train_spans(out_dir, log, first)}
+            "toxicity_rows": len(second_stage_rows(rows)), **taught, **train_spans(out_dir, log, first)}
+
+
+def decision_rows_added(texts: list[str], targets: np.ndarray,
+                        decisions: list[data.Row]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The first stage's texts, targets and row weights with the decisions' rows after
+    the datasets' (which weigh 1 each); a decision's targets are its own, never distilled."""
+    extra = np.array([r.targets for r in decisions], dtype=np.float64).reshape(len(decisions), targets.shape[1])
+    weights = np.concatenate([np.ones(len(texts)), np.full(len(decisions), feedback.DECISION_WEIGHT)])
+    return texts + [r.text for r in decisions], np.vstack([targets, extra]), weights
 
 
 def second_stage_rows(rows: list[data.Row]) -> list[data.Row]:
@@ -128,7 +152,10 @@ def write_manifest(out_dir: Path, trained: dict) -> dict:
     return manifest
 
 
-def train(stage: str, out_dir: Path, log=print) -> dict:
+def train(stage: str, out_dir: Path, log=print, decisions: list[data.Row] | None = None) -> dict:
+    """``decisions`` (rows from ``feedback.load_decisions``) teach the first stage."""
+    if decisions and stage not in ("first", "all"):
+        raise ValueError("moderators' decisions teach the first stage: train it with --stage first or all")
     out_dir.mkdir(parents=True, exist_ok=True)
     trained = {}
     # The second stage first: the first learns from it.
@@ -139,7 +166,7 @@ def train(stage: str, out_dir: Path, log=print) -> dict:
         raise FileNotFoundError(f"{', '.join(no_teacher)} missing in {out_dir}: the first stage learns from the "
                                 "second; run `parley train --stage all`")
     if stage in ("first", "all"):
-        trained["first"] = train_first(out_dir, log)
+        trained["first"] = train_first(out_dir, log, decisions)
     elif stage == "spans":
         old = json.loads((out_dir / "manifest.json").read_text()).get("stages", {}).get("first", {})
         trained["first"] = {**old, **train_spans(out_dir, log)}
