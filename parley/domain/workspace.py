@@ -108,6 +108,9 @@ class Report:
     good_faith: bool = False  # illegal content: the reporter's statement of good faith
     reporter_name: str = ""
     reporter_email: str = ""
+    # A keyed hash of the reporter's address (never the address itself): one machine
+    # counts once towards a comment's thresholds, whatever cookies it sheds.
+    reporter_addr: str = ""
     id: int | None = None
     created_at: datetime = dataclasses.field(default_factory=utcnow)
     resolved_at: datetime | None = None
