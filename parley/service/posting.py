@@ -354,6 +354,28 @@ class PostingService:
             return []
         return self.store.list_by_writer(story.id, actor.writer_key)
 
+    def own_comment(self, actor: Actor, comment_id) -> Comment:
+        """One of the actor's own comments, in any state but deleted (held and rejected
+        too): what its writer's statement of reasons and appeal are about. To anyone
+        else it is as if it did not exist."""
+        comment = self.store.get_comment(whole_number(comment_id, "comment_id"))
+        if (comment is None or comment.state is CommentState.DELETED or comment.writer_key is None
+                or comment.writer_key != actor.writer_key):
+            raise NotFound("no comment of yours has that id", field="comment_id")
+        return comment
+
+    def own_restricted(self, actor: Actor, *, story: Story | None = None, limit: int = 50) -> list[Comment]:
+        """The actor's own latest comments that moderation restricted, newest first, on any
+        story or on ``story``: held or rejected, or ever folded, held, rejected or sanctioned
+        by a decision that was not undone (a moderator or an appeal may have shown them
+        again since). What the writer's own page lists, each with its statement of reasons
+        (``appeals.statements_for``)."""
+        if not 1 <= limit <= 200:
+            raise InvalidInput("limit must be between 1 and 200", field="limit")
+        if actor.writer_key is None:
+            return []
+        return self.store.list_writer_comments(actor.writer_key, limit, story_id=story.id if story else None)
+
     # --- reading -------------------------------------------------------------
     def thread_of(self, story: Story, comment_id) -> ThreadPage:
         """The one thread (a top-level comment and all below it) that holds a comment."""

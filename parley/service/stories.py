@@ -27,6 +27,12 @@ class StoryService:
             raise NotFound(f"no story with slug {slug!r}", field="slug")
         return story
 
+    def by_id(self, story_id: int) -> Story:
+        story = self.store.get_story_by_id(story_id)
+        if story is None:
+            raise NotFound("no such story", field="story")
+        return story
+
     def update(self, actor: Actor, slug: str, fields: dict) -> Story:
         actor.require(Permission.MANAGE_STORIES, "story management")
         if "slug" in fields and fields["slug"] != slug:

@@ -24,6 +24,7 @@ from parley.errors import ParleyError, Rephrase
 from parley.service import NewComment, ThreadPage
 from parley.store import Sort
 from parley.thread import Node, nest
+from parley.web import reader
 from parley.web.auth import actor_of, ensure_guest_cookie
 from parley.web.cache import Rendered, cached_thread
 from parley.web.responses import JSONResponse, cached_response, error_response, read_form, wants_json
@@ -46,7 +47,7 @@ def _render_thread(request: Request, page: ThreadPage, minute: int, base_url: st
         next_fragment = f"/stories/{page.story.slug}/comments?{query}"
     template = request.app.state.templates.get_template("_thread.html")
     return template.render(nodes=nest(page.comments), now=datetime.fromtimestamp(minute * 60, timezone.utc),
-                           next_url=next_url, next_fragment_url=next_fragment)
+                           next_url=next_url, next_fragment_url=next_fragment, slug=page.story.slug)
 
 
 async def home(request: Request) -> Response:
@@ -101,6 +102,7 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
     # The writer's own comments readers cannot see: shown to them alone, outside the
     # cached thread, on every visit (by their account or their browser's own cookie).
     own = await run_in_threadpool(posting.own_hidden, actor, story)
+    writer = await reader.writer_panel(request, actor, story, own)  # their statements of reasons, appeals
     token, new_token = csrf_token(request)
     # After a plain POST whose comment readers cannot see (held or rejected): what its writer is told.
     form_status = None if form_error else _writer_message(q.get("posted"))
@@ -109,7 +111,7 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
         csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error, form_status=form_status,
         idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
         edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")),
-        own_comments=nest(own), now=datetime.now(timezone.utc), actor=actor)
+        own_comments=nest(own), writer=writer, now=datetime.now(timezone.utc), actor=actor)
     # The form, which echoes what a reader typed, comes before the thread in the page;
     # so the last slot is the template's own whatever the reader typed.
     before, _, after = html.rpartition(_THREAD_SLOT)
@@ -176,7 +178,7 @@ async def post_comment(request: Request) -> Response:
         if comment.state is not CommentState.REJECTED:  # a held comment is shown to its writer only
             anchor_id, replying_to = await run_in_threadpool(state.services.posting.place_in_page, comment)
             macro = state.templates.get_template("_comment.html").module.comment
-            html = str(macro(Node(comment, [], replying_to), datetime.now(timezone.utc)))
+            html = str(macro(Node(comment, [], replying_to), datetime.now(timezone.utc), slug))
             answer |= {"anchor_id": anchor_id, "html": html, "edit_token": posted.edit_token}
         if message:
             answer["message"] = message

@@ -273,6 +273,141 @@
     if (button.classList.contains("edit-comment")) startEdit(li); else deleteComment(li);
   });
 
+  // Reporting and appealing in place: the same forms the pages without JavaScript show
+  // (the report form fetched from the server, the appeal form already on the page), sent
+  // with fetch asking for JSON; the answer, or the error, shows where the form was.
+  function sendForm(box) {
+    return fetch(box.action, { method: "POST", body: new FormData(box), headers: { Accept: "application/json" },
+                               credentials: "same-origin" })
+      .then(function (r) { return r.json().then(function (data) { return { status: r.status, data: data }; }); });
+  }
+
+  function formError(box, message, input) {
+    var line = box.querySelector(":scope > .form-error");
+    line.textContent = message;
+    line.hidden = false;
+    box.querySelectorAll("[aria-invalid]").forEach(function (el) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    });
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", line.id);
+      input.focus();
+    } else {
+      line.setAttribute("tabindex", "-1");
+      line.focus();
+    }
+  }
+
+  function statusInstead(box, className, message) {
+    var line = document.createElement("p");
+    line.className = className;
+    line.setAttribute("role", "status");
+    line.setAttribute("tabindex", "-1");
+    line.textContent = message;
+    box.replaceWith(line);
+    line.focus();
+    return line;
+  }
+
+  // The report form's fields for an error's field: the explanation of illegal content is
+  // the report's text; a reason names the radio group.
+  function reportInput(box, field) {
+    var illegal = box.elements.reason.value === "illegal";
+    if (field === "text" && illegal) return box.elements.explanation;
+    if (field === "reason") return box.querySelector("input[name=reason]");
+    var input = field && box.elements[field];
+    return input && input.focus ? input : null;
+  }
+
+  function setUpReport(box, link) {
+    var illegal = box.querySelector(".report-illegal");
+    function showIllegal() { illegal.hidden = box.elements.reason.value !== "illegal"; }
+    showIllegal();
+    box.addEventListener("change", function (event) { if (event.target.name === "reason") showIllegal(); });
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "link-button cancel-report";
+    cancel.textContent = "Cancel";
+    cancel.addEventListener("click", function () { box.remove(); link.focus(); });
+    box.querySelector(".report-buttons").appendChild(cancel);
+    box.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = box.querySelector("button[type=submit]");
+      button.disabled = true;
+      sendForm(box).then(function (res) {
+        if (res.status >= 400) {
+          var err = res.data.error || {};
+          formError(box, err.message || "Could not send the report.", reportInput(box, err.field));
+          return;
+        }
+        statusInstead(box, "report-status", res.data.message);
+      }).catch(function () {
+        formError(box, "Could not reach the server. Your report is still here; try again.");
+      }).finally(function () { button.disabled = false; });
+    });
+  }
+
+  function openReport(link) {
+    var article = link.closest("li.comment").querySelector(":scope > article");
+    var open = article.querySelector(":scope > form.report-form");
+    if (open) { open.querySelector("input[name=reason]").focus(); return; }
+    var done = article.querySelector(":scope > .report-status");
+    if (done) done.remove();
+    link.setAttribute("aria-busy", "true");
+    fetch(link.href + "?fragment=1", { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        // The server's own rendering of its form: every value in it was escaped there.
+        article.querySelector(":scope > .comment-actions").insertAdjacentHTML("afterend", html);
+        var box = article.querySelector(":scope > form.report-form");
+        setUpReport(box, link);
+        box.querySelector("input[name=reason]").focus();
+      })
+      .catch(function () { window.location = link.href; })
+      .finally(function () { link.removeAttribute("aria-busy"); });
+  }
+
+  function sendAppeal(box) {
+    var button = box.querySelector("button[type=submit]");
+    button.disabled = true;
+    sendForm(box).then(function (res) {
+      if (res.status >= 400) {
+        var err = res.data.error || {};
+        formError(box, err.message || "Could not send the appeal.", err.field === "text" ? box.elements.text : null);
+        return;
+      }
+      // The statement again as the server renders it now: the appeal waits for a moderator.
+      var statement = box.closest(".statement");
+      if (statement && res.data.html) {
+        statement.insertAdjacentHTML("afterend", res.data.html);
+        var fresh = statement.nextElementSibling;
+        statement.remove();
+        var line = fresh.querySelector(".appeal-state");
+        if (line) { line.setAttribute("tabindex", "-1"); line.focus(); }
+      } else {
+        statusInstead(box, "appeal-state", res.data.message);
+      }
+    }).catch(function () {
+      formError(box, "Could not reach the server. Your appeal is still here; try again.");
+    }).finally(function () { button.disabled = false; });
+  }
+
+  section.addEventListener("click", function (event) {
+    var link = event.target.closest("a.report-link");
+    if (!link) return;
+    event.preventDefault();
+    openReport(link);
+  });
+
+  section.addEventListener("submit", function (event) {
+    var box = event.target.closest("form.appeal-form");
+    if (!box) return;
+    event.preventDefault();
+    sendAppeal(box);
+  });
+
   // What the script adds to comments, on the page and to those "Load more" brings.
   function enhance(root) {
     var comments = root.matches && root.matches("li.comment") ? [root] : [];
