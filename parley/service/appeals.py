@@ -100,7 +100,7 @@ class AppealService:
                                                   writer_key=actor.writer_key, text=text, created_at=now))
             story = self.store.get_story_by_id(comment.story_id)
             review.place(comment, story, appealed=True)
-            self.store.update_comment(comment, was=comment.state)
+            self.store.update_review(comment)  # nothing readers see changes
         self.deps.events.publish(AppealFiled(actor.label, appeal.id, comment.id))
         return appeal
 
@@ -163,7 +163,7 @@ class AppealService:
             comment.reviewed_at = now
             comment.report_count = 0
             review.place(comment, story)
-            self.store.update_comment(comment, was=before["state_enum"])
+            decisions._save(comment, before)
             self.store.resolve_reports(comment.id, kind.value, now)
             made = self.store.add_decision(decisions._decision(
                 actor, kind, comment, story, reason=reason, prompted_by=f"appeal:{appeal.id}", before=before,

@@ -161,7 +161,10 @@ class ReportService:
             decision = self._hidden(comment, story, report, before)
         review.place(comment, story, appealed=comment.queue == Queue.APPEALS,
                      reported=reported or comment.queue == Queue.REPORTED)
-        self.store.update_comment(comment, was=was)
+        if decision is None:
+            self.store.update_review(comment)  # readers see the same: reader caches stay good
+        else:
+            self.store.update_comment(comment, was=was)
         if decision is not None:
             self.store.add_decision(decision)
         return queued

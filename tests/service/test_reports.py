@@ -193,3 +193,13 @@ def test_the_reporter_sees_the_outcome(store):
     assert (outcomes[comment.id].status, outcomes[comment.id].report.outcome) == ("removed", "reject")
     assert outcomes[kept.id].status == "kept" and "left it up" in outcomes[kept.id].message
     assert services.reports.reports_of(guest("someone else")) == []
+
+
+def test_a_report_moves_the_story_revision_only_when_readers_see_a_change(store):
+    services = make_services(store, report_hide_threshold=2)
+    comment = post(services, guest("writer"))
+    revision = store.story_revision(comment.story_id)
+    services.reports.report(guest("r1"), comment.id, reason="spam")
+    assert store.story_revision(comment.story_id) == revision  # cached pages stay good
+    services.reports.report(guest("r2"), comment.id, reason="spam")
+    assert store.story_revision(comment.story_id) != revision  # hidden: the thread changed
