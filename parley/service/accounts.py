@@ -82,6 +82,13 @@ class AccountService:
         actor.require(Permission.MANAGE_ACCOUNTS, "listing accounts")
         return self.store.list_accounts(limit)
 
+    def account_by_email(self, actor: Actor, email) -> Account:
+        actor.require(Permission.MANAGE_ACCOUNTS, "looking up accounts")
+        account = self.store.find_account(email=clean_account_email(email))
+        if account is None:
+            raise NotFound("no account has this email", field="email")
+        return account
+
     def change_account(self, actor: Actor, account_id: int, *, role=None, disabled=None) -> Account:
         """Change an account's role or disable (enable) it; disabling ends its sessions.
         An admin cannot demote or disable their own account (another admin can)."""
@@ -185,9 +192,7 @@ class AccountService:
         link is ``/reset/<token>``. Admins and the CLI only: Parley sends no mail, so the
         admin hands the link over."""
         actor.require(Permission.MANAGE_ACCOUNTS, "issuing password reset links")
-        account = self.store.find_account(email=clean_account_email(email))
-        if account is None:
-            raise NotFound("no account has this email", field="email")
+        account = self.account_by_email(actor, email)
         if account.password_hash is None:
             raise InvalidInput("this account signs in through the publisher's single sign-on and has no "
                                "password here", field="email")
