@@ -4,7 +4,8 @@
 - ``posting``: writing, editing and deleting comments, and reading threads;
 - ``decisions``: the moderators' queues, decisions, sanctions, undo and the audit log;
 - ``reports``: readers' reports of comments;
-- ``appeals``: writers' appeals, and the statements of reasons they are told;
+- ``appeals``: writers' appeals, the statements of reasons they are told, and their DSA export;
+- ``training``: moderators' decisions as labelled examples for the next model;
 - ``accounts``: accounts, sessions, single sign-on and API tokens;
 - ``scoring``: the models, asked directly (the Perspective-compatible API).
 
@@ -22,11 +23,15 @@ from typing import TYPE_CHECKING
 from parley.config import Config
 from parley.domain import utcnow
 from parley.events import EventBus
+from parley.service.accounts import AccountService
+from parley.service.appeals import AppealService
 from parley.service.base import Deps
 from parley.service.decisions import DecisionService, QueueQuery
 from parley.service.posting import NewComment, Posted, PostingService, ThreadPage
+from parley.service.reports import ReportService
 from parley.service.scoring import ScoringService
 from parley.service.stories import StoryService
+from parley.service.training import TrainingService
 from parley.store import Store
 
 if TYPE_CHECKING:
@@ -51,17 +56,7 @@ class Services:
         self.posting = PostingService(self.deps, self.stories)
         self.decisions = DecisionService(self.deps, self.stories)
         self.scoring = ScoringService(self.deps)
-        self._optional()
-
-    def _optional(self) -> None:
-        """The services other modules add (reports, appeals, accounts), when present."""
-        from importlib import import_module
-
-        for name, module, cls in (("reports", "parley.service.reports", "ReportService"),
-                                  ("appeals", "parley.service.appeals", "AppealService"),
-                                  ("accounts", "parley.service.accounts", "AccountService")):
-            try:
-                found = getattr(import_module(module), cls)
-            except (ImportError, AttributeError):
-                continue
-            setattr(self, name, found(self.deps) if name == "accounts" else found(self.deps, self))
+        self.reports = ReportService(self.deps, self)
+        self.appeals = AppealService(self.deps, self)
+        self.accounts = AccountService(self.deps)
+        self.training = TrainingService(self.deps, self)

@@ -359,6 +359,10 @@ class DecisionService:
                 if latest and latest[0].id != decision.id:
                     raise Conflict("a later decision was made on this comment; undo that one first",
                                    field="decision_id")
+                appeal = self.store.appeal_of(comment.id)
+                if appeal is not None and appeal.decision_id == decision.id and appeal.decided_at is None:
+                    raise Conflict("its writer has appealed this decision: decide the appeal instead",
+                                   field="decision_id")
                 story = self.store.get_story_by_id(comment.story_id)
             before = decision.before or {}
             if comment is not None and "state" in before:

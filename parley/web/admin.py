@@ -57,7 +57,11 @@ def card_json(card: Card) -> dict:
                                    "rejected": h.rejected, "held": h.held, "first_seen": iso(h.first_seen)},
                        "sanctions": [sanction_json(s) for s in card.sanctions]},
             "reports": [report_json(r) for r in card.reports],
-            "decisions": [decision_json(d) for d in card.decisions]}
+            "decisions": [decision_json(d) for d in card.decisions],
+            "appeal": None if card.appeal is None else {
+                "id": card.appeal.id, "decision_id": card.appeal.decision_id, "text": card.appeal.text,
+                "at": iso(card.appeal.created_at), "outcome": card.appeal.outcome,
+                "decided_at": iso(card.appeal.decided_at)}}
 
 
 def queue_query(params) -> QueueQuery:

@@ -146,10 +146,7 @@ async def suggest_score(request: Request) -> Response:
 
 
 def _training(request: Request) -> TrainingService:
-    services = request.app.state.services
-    if not hasattr(services, "training"):  # until ``Services`` makes one itself
-        services.training = TrainingService(services.deps, services)
-    return services.training
+    return request.app.state.services.training
 
 
 _COMMENT = "/api/v1/comments/{comment_id:int}"

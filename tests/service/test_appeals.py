@@ -159,3 +159,13 @@ def test_what_the_writer_sees_before_appealing(store, rejected, clock):
     assert not late.can_appeal and "ended" in late.why_not
     fine = post(services, WRITER, "A calm remark.")
     assert services.appeals.statements_for(WRITER, fine.id).statement is None
+
+
+def test_an_appealed_decision_cannot_be_undone_under_the_appeal(store, rejected):
+    services, comment, first, decision = rejected
+    services.appeals.appeal(WRITER, comment.id, "I was quoting the article.")
+    with pytest.raises(Conflict) as err:
+        services.decisions.undo(first, decision.id)
+    assert "appealed" in err.value.message
+    stored = store.get_comment(comment.id)
+    assert stored.queue == Queue.APPEALS and stored.state is CommentState.REJECTED

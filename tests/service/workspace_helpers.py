@@ -11,7 +11,6 @@ from parley.domain import Account, Actor, Role, utcnow
 from parley.moderation import Context, Policy, Scores, Verdict
 from parley.moderation.base import LABELS
 from parley.service import NewComment, Services
-from parley.service.training import TrainingService
 from tests.conftest import TEST_SECRET, make_config
 
 SYSTEM = Actor.system("tests")
@@ -50,8 +49,6 @@ class KeywordModerator:
 def make_services(store, clock: Clock | None = None, **config) -> Services:
     services = Services(store, make_config(**config), secret=TEST_SECRET.encode(), clock=clock or Clock(),
                         moderator=KeywordModerator())
-    if not hasattr(services, "training"):  # until ``Services`` constructs it
-        services.training = TrainingService(services.deps, services)
     if store.get_story("s") is None:
         services.stories.create(SYSTEM, {"slug": "s", "title": "The library reopens"})
     return services
