@@ -255,3 +255,86 @@ routes = [
     route("/api/v1/admin/tokens", create_token, methods=["POST"], permission=Permission.MANAGE_ACCOUNTS),
     route("/api/v1/admin/tokens/{name}", revoke_token, methods=["DELETE"], permission=Permission.MANAGE_ACCOUNTS),
 ]
+
+
+# --- the OpenAPI description of these routes, for ``parley.web.openapi`` to merge ----------
+def _errors(*codes: int) -> dict:
+    text = {401: "Wrong email or password, or an unknown or revoked API token", 403: "Forbidden",
+            404: "No such account or live token", 409: "Conflict (field names what is taken)",
+            413: "Request body over 256 KiB", 422: "Invalid field", 429: "Too many failed attempts; see Retry-After"}
+    schema = {"$ref": "#/components/schemas/Error"}
+    return {str(c): {"description": text[c], "content": {"application/json": {"schema": schema}}} for c in codes}
+
+
+def _answer(properties: dict, description: str = "OK") -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"type": "object", "properties": properties}}}}
+
+
+def _body(required: list[str], properties: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": required, "properties": properties}}}}
+
+
+_ROLE = {"type": "string", "enum": ["commenter", "staff", "moderator", "admin"]}
+_ACCOUNT = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "email": {"type": "string"}, "display_name": {"type": "string"}, "role": _ROLE,
+    "badges": {"type": "array", "items": {"type": "string"}}, "sso": {"type": "boolean"},
+    "disabled": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"}}}
+_TOKEN = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "role": _ROLE, "created_by": {"type": ["integer", "null"]},
+    "created_at": {"type": "string"}, "last_used_at": {"type": ["string", "null"]},
+    "revoked_at": {"type": ["string", "null"]}}}
+_ACTOR = {"type": "object", "properties": {
+    "role": {"type": "string", "enum": ["guest", "commenter", "staff", "moderator", "admin", "system"]},
+    "name": {"type": "string"}, "account_id": {"type": ["integer", "null"]},
+    "token": {"type": ["string", "null"], "description": "The API token's name when one is acting"},
+    "badges": {"type": "array", "items": {"type": "string"}}}}
+_SIGNED_IN = _answer({"account": _ACCOUNT}, "Signed in: the answer sets the parley_session cookie")
+_ADMIN_ONLY = [{"adminToken": []}]
+OPENAPI_PATHS: dict = {
+    "/api/v1/auth/login": {"post": {
+        "summary": "Sign in with email and password (a new session id every time, the old one revoked)",
+        "requestBody": _body(["email", "password"], {"email": {"type": "string"}, "password": {"type": "string"}}),
+        "responses": {"200": _SIGNED_IN, **_errors(401, 403, 422, 429)}}},
+    "/api/v1/auth/logout": {"post": {
+        "summary": "End this browser's session (refused from other sites)",
+        "responses": {"200": _answer({"signed_out": {"const": True}}), **_errors(403)}}},
+    "/api/v1/auth/sso": {"post": {
+        "summary": "Sign a reader in with the publisher's single sign-on JWT (HS256, Coral's claims); "
+                   "see docs/accounts.md",
+        "requestBody": _body(["token"], {"token": {"type": "string", "description": "The signed JWT"}}),
+        "responses": {"200": _SIGNED_IN, **_errors(403, 409, 422)}}},
+    "/api/v1/auth/me": {"get": {
+        "summary": "Who this request acts as: an API token, a signed-in account, or a guest",
+        "responses": {"200": _answer({"actor": _ACTOR}), **_errors(401)}}},
+    "/api/v1/admin/accounts": {
+        "get": {"summary": "Accounts, oldest first", "security": _ADMIN_ONLY,
+                "parameters": [{"name": "limit", "in": "query",
+                                "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                "responses": {"200": _answer({"accounts": {"type": "array", "items": _ACCOUNT}}),
+                              **_errors(401, 403, 422)}},
+        "post": {"summary": "Create an account that signs in with email and password", "security": _ADMIN_ONLY,
+                 "requestBody": _body(["email", "password", "display_name"], {
+                     "email": {"type": "string"}, "password": {"type": "string", "minLength": 10},
+                     "role": {**_ROLE, "default": "commenter"}, "display_name": {"type": "string", "maxLength": 50}}),
+                 "responses": {"201": _answer({"account": _ACCOUNT}, "Created"), **_errors(401, 403, 409, 422)}}},
+    "/api/v1/admin/accounts/{account_id}": {"patch": {
+        "summary": "Change an account's role, or disable it (its sessions end) or enable it", "security": _ADMIN_ONLY,
+        "parameters": [{"name": "account_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": _body([], {"role": _ROLE, "disabled": {"type": "boolean"}}),
+        "responses": {"200": _answer({"account": _ACCOUNT}), **_errors(401, 403, 404, 422)}}},
+    "/api/v1/admin/tokens": {
+        "get": {"summary": "API tokens, live and revoked (never their secrets)", "security": _ADMIN_ONLY,
+                "responses": {"200": _answer({"tokens": {"type": "array", "items": _TOKEN}}), **_errors(401, 403)}},
+        "post": {"summary": "Create a named API token with a role; its secret is in this answer only",
+                 "security": _ADMIN_ONLY,
+                 "requestBody": _body(["name", "role"], {
+                     "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}, "role": _ROLE}),
+                 "responses": {"201": _answer({"token": _TOKEN, "secret": {"type": "string", "pattern": "^pk_"}},
+                                              "Created"), **_errors(401, 403, 409, 422)}}},
+    "/api/v1/admin/tokens/{name}": {"delete": {
+        "summary": "Revoke a token: it stops working at once; its name is never reused", "security": _ADMIN_ONLY,
+        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"204": {"description": "Revoked"}, **_errors(401, 403, 404)}}},
+}

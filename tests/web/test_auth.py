@@ -11,7 +11,7 @@ import pytest
 
 from parley.domain import Actor, Story
 from parley.web.auth import GUEST_COOKIE, SESSION_COOKIE, verified_guest_id
-from tests.conftest import TEST_SECRET, serve
+from tests.conftest import ROOT, TEST_SECRET, serve
 from tests.service.test_accounts import SSO_SECRET, coral_token
 
 CLI = Actor.system("tests")
@@ -268,3 +268,15 @@ def test_secure_cookies_when_configured(store):
                                                           role="staff", display_name="Ed")
         r = client.post("/api/v1/auth/login", json={"email": "ed@example.org", "password": PASSWORD})
         assert "secure" in _set_cookie(r, SESSION_COOKIE).lower()
+
+
+def test_every_api_route_here_has_its_openapi_description_and_is_in_the_docs():
+    from parley.web import account
+
+    docs = (ROOT / "docs" / "api.md").read_text()
+    for r in account.routes:
+        if r.path.startswith("/api/v1"):
+            path = r.path.replace(":int}", "}")
+            assert path in account.OPENAPI_PATHS, path
+            assert {m.lower() for m in r.methods - {"HEAD"}} <= account.OPENAPI_PATHS[path].keys(), path
+            assert path in docs, f"docs/api.md does not name {path}"
