@@ -232,7 +232,8 @@ class AccountService:
         Every refusal names the field ``token``."""
         secret = self.config.sso_secret
         if not secret:
-            raise Forbidden("single sign-on is off here (PARLEY_SSO_SECRET is not set)", field="token")
+            # Not a refusal of who is asking: the feature is not there.
+            raise NotFound("single sign-on is off here (PARLEY_SSO_SECRET is not set)", field="token")
         claims = self._verified_claims(token, secret)
         user = claims["user"]
         now = self.deps.clock()

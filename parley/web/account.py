@@ -23,7 +23,7 @@ from parley.errors import Forbidden, InvalidInput, ParleyError
 from parley.web.api import query_limit
 from parley.web.auth import SESSION_COOKIE, actor_of, clear_session_cookie, set_session_cookie
 from parley.web.format import iso
-from parley.web.responses import JSONResponse, read_form, read_json
+from parley.web.responses import JSONResponse, read_form, read_json, wants_json
 from parley.web.routing import PUBLIC, route
 from parley.web.security import CSRF_FIELD, check_csrf, client_addr, csrf_token, set_csrf_cookie
 
@@ -85,6 +85,8 @@ async def login_form(request: Request) -> Response:
             _accounts(request).login, email=form.get("email"), password=form.get("password"),
             client_addr=client_addr(request), replacing=request.cookies.get(SESSION_COOKIE))
     except ParleyError as exc:
+        if wants_json(request):  # the page's script, or a client: the error as JSON
+            raise
         form.pop("password", None)
         return await login_page(request, form=form, error=exc)
     return _signed_in(request, session_id, local_path(form.get("next")))
@@ -122,6 +124,8 @@ async def reset_form(request: Request) -> Response:
         await run_in_threadpool(_accounts(request).reset_password, token=request.path_params["token"],
                                 password=form.get("password"), client_addr=client_addr(request))
     except ParleyError as exc:
+        if wants_json(request):
+            raise
         return await reset_page(request, error=exc)
     return RedirectResponse("/login?" + urlencode({"done": "reset"}), status_code=303)
 
@@ -260,7 +264,8 @@ routes = [
 # --- the OpenAPI description of these routes, for ``parley.web.openapi`` to merge ----------
 def _errors(*codes: int) -> dict:
     text = {401: "Wrong email or password, or an unknown or revoked API token", 403: "Forbidden",
-            404: "No such account or live token", 409: "Conflict (field names what is taken)",
+            404: "No such account or live token (or single sign-on is off)",
+            409: "Conflict (field names what is taken)",
             413: "Request body over 256 KiB", 422: "Invalid field", 429: "Too many failed attempts; see Retry-After"}
     schema = {"$ref": "#/components/schemas/Error"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": schema}}} for c in codes}
@@ -304,7 +309,7 @@ OPENAPI_PATHS: dict = {
         "summary": "Sign a reader in with the publisher's single sign-on JWT (HS256, Coral's claims); "
                    "see docs/accounts.md",
         "requestBody": _body(["token"], {"token": {"type": "string", "description": "The signed JWT"}}),
-        "responses": {"200": _SIGNED_IN, **_errors(403, 409, 422)}}},
+        "responses": {"200": _SIGNED_IN, **_errors(403, 404, 409, 422)}}},
     "/api/v1/auth/me": {"get": {
         "summary": "Who this request acts as: an API token, a signed-in account, or a guest",
         "responses": {"200": _answer({"actor": _ACTOR}), **_errors(401)}}},

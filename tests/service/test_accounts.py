@@ -350,7 +350,7 @@ def test_sso_does_not_take_over_an_account_with_the_same_email(accounts):
 
 def test_sso_is_off_without_a_secret_and_refuses_disabled_accounts(store, clock, accounts):
     off = _accounts(store, clock)
-    with pytest.raises(Forbidden) as refused:
+    with pytest.raises(NotFound) as refused:
         off.sso_login(token=coral_token(), client_addr="a")
     assert "PARLEY_SSO_SECRET" in refused.value.message
     account, _ = accounts.sso_login(token=coral_token(), client_addr="a")
