@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
 
 import jwt
 import pytest
 from argon2 import PasswordHasher
 
-from parley.domain import Actor, Role, utcnow
+from parley.domain import Actor, Role
 from parley.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from parley.service.accounts import (
     FAILURES_PER_ADDRESS,
@@ -23,21 +22,11 @@ from parley.service.accounts import (
 )
 from parley.service.base import Deps
 from tests.conftest import TEST_SECRET, make_config
+from tests.service.workspace_helpers import Clock
 
 SSO_SECRET = "s" * 40
 CLI = Actor.system("cli")
 PASSWORD = "correct horse battery"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
