@@ -20,7 +20,7 @@ from parley.errors import ParleyError
 from parley.keys import server_key
 from parley.service import Services
 from parley.store import Store, open_store
-from parley.web import account, admin, api, pages, perspective
+from parley.web import account, admin, api, moderate, pages, perspective, reader, workspace_api
 from parley.web.cache import RenderCache
 from parley.web.format import absolute_time, flagged_runs, iso, plural, relative_time
 from parley.web.responses import JSONResponse, error_response, wants_json
@@ -81,7 +81,8 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     store = store or open_store(config.database_url)
     static = resources.files("parley.web") / "static"
     app = Starlette(
-        routes=[*api.routes, *admin.routes, *account.routes, *perspective.routes, *pages.routes,
+        routes=[*api.routes, *admin.routes, *account.routes, *workspace_api.routes, *moderate.routes,
+                *perspective.routes, *reader.routes, *pages.routes,
                 route("/healthz", _healthz, permission=PUBLIC),
                 Mount("/static", StaticFiles(directory=str(static)), name="static")],
         exception_handlers={ParleyError: _parley_error, HTTPException: _http_error, Exception: _unexpected},
