@@ -929,3 +929,17 @@ def test_a_guests_own_held_comment_is_shown_to_that_guest_alone(mod):
     assert [(c.id, c.state) for c in mod.posting.own_hidden(me, story)] == [(mine.id, CommentState.REJECTED)]
     approve(mod, mine.id)
     assert mod.posting.own_hidden(me, story) == []
+
+
+def test_a_card_shows_the_whole_thread_in_every_state_with_the_comment_in_its_place(svc):
+    moderator = MODERATOR
+    root = post(svc, "The root").comment
+    held_sibling = svc.posting.post(GUEST, NewComment(story_slug="s", author_name="Cy", body="Held one",
+                                                      parent_id=root.id)).comment
+    svc.decisions.decide(moderator, held_sibling.id, "reject", reason="Off topic")
+    reply = svc.posting.post(GUEST, NewComment(story_slug="s", author_name="Di", body="A reply",
+                                               parent_id=root.id)).comment
+    card = svc.decisions.card(moderator, reply.id)
+    assert [c.id for c in card.thread] == [root.id, held_sibling.id, reply.id]
+    view, cards = svc.decisions.queue_cards(moderator, QueueQuery(queue="rejected"))
+    assert [c.comment.id for c in cards] == [held_sibling.id] and cards[0].decisions[0].reason == "Off topic"

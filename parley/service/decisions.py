@@ -84,7 +84,7 @@ class Card:
 
     comment: Comment
     story: Story
-    thread: list[Comment]  # its thread, parents before children
+    thread: list[Comment]  # its thread in every state, parents before children (on a queue page: itself)
     history: AuthorHistory
     sanctions: list[Sanction]
     reports: list[Report]
@@ -136,17 +136,30 @@ class DecisionService:
             raise NotFound(f"no story with slug {slug!r}", field="story") from None
 
     def card(self, actor: Actor, comment_id) -> Card:
+        """One comment's card, with the whole thread around it in every state."""
         actor.require(Permission.MODERATE, "a comment card")
         comment = self._comment(comment_id)
         story = self.store.get_story_by_id(comment.story_id)
         root = self.store.get_comment(comment.root_id) if comment.root_id else comment
-        from parley.thread import arrange
+        return self._cards([comment], {story.id: story}, {comment.id: thread_order(
+            root, self.store.list_replies([root.id]))})[0]
 
-        thread = arrange([root], self.store.list_replies([root.id]))
-        return Card(comment, story, thread, self.store.author_history(comment.author.id),
-                    self.store.list_sanctions(comment.author.id), self.store.list_reports(comment.id),
-                    self.store.list_decisions(AuditQuery(comment_id=comment.id, limit=50)),
-                    self.store.appeal_of(comment.id))
+    def queue_cards(self, actor: Actor, query: QueueQuery) -> tuple[QueueView, list[Card]]:
+        """A page of a queue with a card for each comment (its thread left out): a few
+        queries for the page, whatever its length."""
+        view = self.queue(actor, query)
+        stories = {i.story.id: i.story for i in view.items}
+        return view, self._cards([i.comment for i in view.items], stories, {})
+
+    def _cards(self, comments: list[Comment], stories: dict[int, Story],
+               threads: dict[int, list[Comment]]) -> list[Card]:
+        ids, authors = [c.id for c in comments], [c.author.id for c in comments]
+        histories, sanctions = self.store.author_histories(authors), self.store.sanctions_for(authors)
+        reports, decisions = self.store.reports_for(ids), self.store.decisions_for(ids)
+        appeals = self.store.appeals_for(ids)
+        return [Card(c, stories[c.story_id], threads.get(c.id, [c]), histories[c.author.id],
+                     sanctions[c.author.id], reports[c.id], decisions[c.id][:50], appeals.get(c.id))
+                for c in comments]
 
     def verdict_of(self, actor: Actor, comment_id) -> Comment:
         """Any comment in any state, with the verdict moderation gave it."""
@@ -417,6 +430,20 @@ class DecisionService:
 
 AUDIT_COLUMNS = ["id", "at", "actor", "decision", "comment_id", "author_id", "reason", "prompted_by", "automated",
                  "legal_ground", "undoes", "undone_at"]
+
+
+def thread_order(root: Comment, replies: Sequence[Comment]) -> list[Comment]:
+    """A whole thread as moderators see it: every comment in any state, each followed
+    depth-first by its replies, oldest first (readers' ``arrange`` leaves hidden ones out)."""
+    children: dict[int, list[Comment]] = {}
+    for reply in replies:
+        children.setdefault(reply.parent_id, []).append(reply)
+    out, stack = [], [root]
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(reversed(children.get(c.id, ())))
+    return out
 
 
 def _csv_safe(value: str) -> str:

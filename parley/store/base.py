@@ -205,6 +205,25 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def author_history(self, author_id: int) -> AuthorHistory: ...
 
+    # Several comment cards at once (a page of a queue): one query per kind, keyed by id.
+    @abc.abstractmethod
+    def author_histories(self, author_ids: Sequence[int]) -> dict[int, AuthorHistory]: ...
+
+    @abc.abstractmethod
+    def reports_for(self, comment_ids: Sequence[int]) -> dict[int, list[Report]]:
+        """Each comment's reports, oldest first."""
+
+    @abc.abstractmethod
+    def sanctions_for(self, author_ids: Sequence[int]) -> dict[int, list[Sanction]]:
+        """Each author's sanctions, newest first."""
+
+    @abc.abstractmethod
+    def decisions_for(self, comment_ids: Sequence[int]) -> dict[int, list[Decision]]:
+        """Each comment's decisions, latest first."""
+
+    @abc.abstractmethod
+    def appeals_for(self, comment_ids: Sequence[int]) -> dict[int, Appeal]: ...
+
     # --- the workspace: reports, decisions, sanctions, appeals ----------------
     @abc.abstractmethod
     def add_report(self, report: Report) -> Report:

@@ -4,6 +4,7 @@ shared by both backends."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from parley.domain import (
@@ -69,6 +70,19 @@ def _decision(row) -> Decision:
                     legal_ground=legal_ground, text=text, context=json.loads(context),
                     verdict=json.loads(verdict) if verdict else None, before=json.loads(before) if before else None,
                     undoes=undoes, undone_at=_time(undone), until=_time(until), created_at=from_us(created))
+
+
+def _history(rows) -> AuthorHistory:
+    """An author's counts from (state, reviewed, count, first created) groups."""
+    visible = ("published", "folded")
+    first = min((r[3] for r in rows), default=None)
+    return AuthorHistory(
+        comments=sum(r[2] for r in rows),
+        published=sum(r[2] for r in rows if r[0] in visible),
+        approved=sum(r[2] for r in rows if r[0] in visible and r[1]),
+        rejected=sum(r[2] for r in rows if r[0] == "rejected"),
+        held=sum(r[2] for r in rows if r[0] == "pending"),
+        first_seen=_time(first))
 
 
 def _appeal(row) -> Appeal:
@@ -141,18 +155,47 @@ class WorkspaceSQL:
         return [comment_from_row(r) for r in rows]
 
     def author_history(self, author_id: int) -> AuthorHistory:
-        rows = self._all("SELECT state, reviewed_at IS NOT NULL, COUNT(*), MIN(created_at) FROM comments"
-                         " WHERE author_id = ? GROUP BY state, reviewed_at IS NOT NULL", (author_id,))
-        by = {(state, bool(reviewed)): n for state, reviewed, n, _ in rows}
-        first = min((r[3] for r in rows), default=None)
-        visible = ("published", "folded")
-        return AuthorHistory(
-            comments=sum(n for _, _, n, _ in rows),
-            published=sum(n for (state, _), n in by.items() if state in visible),
-            approved=sum(n for (state, reviewed), n in by.items() if state in visible and reviewed),
-            rejected=sum(n for (state, _), n in by.items() if state == "rejected"),
-            held=sum(n for (state, _), n in by.items() if state == "pending"),
-            first_seen=_time(first))
+        return self.author_histories([author_id])[author_id]
+
+    def author_histories(self, author_ids: Sequence[int]) -> dict[int, AuthorHistory]:
+        ids = list(dict.fromkeys(author_ids))
+        if not ids:
+            return {}
+        where, params = self._in("author_id", ids)
+        rows = self._all("SELECT author_id, state, reviewed_at IS NOT NULL, COUNT(*), MIN(created_at) FROM comments"
+                         f" WHERE {where} GROUP BY author_id, state, reviewed_at IS NOT NULL", params)
+        by_author: dict[int, list] = {i: [] for i in ids}
+        for author_id, *rest in rows:
+            by_author[author_id].append(rest)
+        return {i: _history(found) for i, found in by_author.items()}
+
+    def reports_for(self, comment_ids: Sequence[int]) -> dict[int, list[Report]]:
+        return self._grouped(f"SELECT {_REPORT_COLUMNS} FROM reports", "comment_id", comment_ids, "id", _report,
+                             lambda r: r.comment_id)
+
+    def sanctions_for(self, author_ids: Sequence[int]) -> dict[int, list[Sanction]]:
+        return self._grouped(f"SELECT {_SANCTION_COLUMNS} FROM sanctions", "author_id", author_ids, "id DESC",
+                             _sanction, lambda s: s.author_id)
+
+    def decisions_for(self, comment_ids: Sequence[int]) -> dict[int, list[Decision]]:
+        return self._grouped(f"SELECT {_DECISION_COLUMNS} FROM decisions", "comment_id", comment_ids, "id DESC",
+                             _decision, lambda d: d.comment_id)
+
+    def appeals_for(self, comment_ids: Sequence[int]) -> dict[int, Appeal]:
+        found = self._grouped(f"SELECT {_APPEAL_COLUMNS} FROM appeals", "comment_id", comment_ids, "id", _appeal,
+                              lambda a: a.comment_id)
+        return {k: v[0] for k, v in found.items() if v}
+
+    def _grouped(self, select: str, column: str, keys: Sequence[int], order: str, make, key_of) -> dict:
+        """Rows for several keys in one query, grouped by key (every key present)."""
+        keys = list(dict.fromkeys(keys))
+        out: dict = {k: [] for k in keys}
+        if keys:
+            where, params = self._in(column, keys)
+            for row in self._all(f"{select} WHERE {where} ORDER BY {order}", params):
+                made = make(row)
+                out[key_of(made)].append(made)
+        return out
 
     def update_review(self, comment: Comment) -> Comment:
         """Save where the comment stands for moderators (queue, priority, reports, when

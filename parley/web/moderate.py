@@ -127,20 +127,7 @@ def card_view(card: Card, now: datetime, next_url: str, *, selected: bool = Fals
     spans = [s.to_dict() for s in verdict.spans] if verdict else []
     scores = sorted(verdict.scores.items(), key=lambda kv: (-kv[1], kv[0])) if verdict else []
     return CardView(card, flagged_runs(card.comment.body_source, spans), scores,
-                    [s for s in card.sanctions if s.active(now)], thread_of(card), next_url, selected)
-
-
-def thread_of(card: Card) -> list[Comment]:
-    """The card's thread as its page lists it. ``Card.thread`` is arranged as readers see
-    it (``parley.thread.arrange`` leaves out what they cannot see), so a held or rejected
-    comment is put back, under the comment it replies to."""
-    thread = list(card.thread)
-    comment = card.comment
-    if all(c.id != comment.id for c in thread):
-        parent = next((i for i, c in enumerate(thread) if c.id == comment.parent_id), None)
-        thread.insert(len(thread) if parent is None and comment.parent_id else
-                      0 if parent is None else parent + 1, comment)
-    return thread
+                    [s for s in card.sanctions if s.active(now)], card.thread, next_url, selected)
 
 
 def page_url(path: str, params: Mapping[str, object], **changes) -> str:
@@ -236,18 +223,13 @@ async def queue_page(request: Request) -> Response:
     return await _queue(request, dict(request.query_params))
 
 
-def _queue_cards(services, actor: Actor, query) -> tuple:
-    view = services.decisions.queue(actor, query)
-    return view, [services.decisions.card(actor, item.comment.id) for item in view.items]
-
-
 async def _queue(request: Request, params: dict[str, str], error: ParleyError | None = None) -> Response:
     actor = await actor_of(request)
     services = request.app.state.services
     query = queue_query(params)
     if query.limit is None:
         query = dataclasses.replace(query, limit=CARDS_PER_PAGE)
-    view, cards = await run_in_threadpool(_queue_cards, services, actor, query)
+    view, cards = await run_in_threadpool(services.decisions.queue_cards, actor, query)
     made = await run_in_threadpool(_made, services, actor, params.get("done"))
     kept = {k: params[k] for k in QUEUE_PARAMS if params.get(k)}
     ids = [c.comment.id for c in cards]

@@ -69,3 +69,33 @@ def test_a_writers_restricted_comments_come_newest_first_on_any_story_or_one(sto
     assert (got.state, got.notices, got.writer_key, got.author.display_name) == (
         CommentState.FOLDED, (Notice.of("offensive"),), "guest:g1", "Ann")
     assert store.list_writer_comments("guest:nobody", 50) == []
+
+
+def test_a_page_of_cards_reads_each_kind_for_several_comments_at_once(store):
+    from parley.domain import Appeal, Report, ReportReason, Sanction, SanctionKind
+
+    story = _story(store)
+    t0 = utcnow() - timedelta(hours=1)
+    ann = _comment(store, story, at=t0)
+    bob_author = store.find_or_add_author(Author(display_name="Bob"))
+    bob = store.add_comment(Comment(story_id=story.id, author=bob_author, body_source="yo", body_html="<p>yo</p>",
+                                    state=CommentState.REJECTED, created_at=t0 + timedelta(minutes=1),
+                                    reviewed_at=t0 + timedelta(minutes=2)))
+    store.add_report(Report(comment_id=ann.id, reason=ReportReason.SPAM, reporter_key="guest:r1"))
+    store.add_report(Report(comment_id=ann.id, reason=ReportReason.ABUSIVE, reporter_key="guest:r2"))
+    decided = _decided(store, bob, DecisionKind.REJECT)
+    store.add_appeal(Appeal(comment_id=bob.id, decision_id=decided.id, writer_key="guest:g2", text="Please."))
+    store.add_sanction(Sanction(author_id=bob_author.id, kind=SanctionKind.PREMODERATE, reason="r", decided_by="m"))
+
+    ids, authors = [ann.id, bob.id], [ann.author.id, bob_author.id]
+    reports = store.reports_for(ids)
+    assert [r.reason for r in reports[ann.id]] == [ReportReason.SPAM, ReportReason.ABUSIVE] and reports[bob.id] == []
+    assert [d.id for d in store.decisions_for(ids)[bob.id]] == [decided.id] and store.decisions_for(ids)[ann.id] == []
+    assert set(store.appeals_for(ids)) == {bob.id}
+    sanctions = store.sanctions_for(authors)
+    assert [s.kind for s in sanctions[bob_author.id]] == [SanctionKind.PREMODERATE] and sanctions[ann.author.id] == []
+    histories = store.author_histories(authors)
+    assert (histories[ann.author.id].comments, histories[ann.author.id].published) == (1, 1)
+    assert (histories[bob_author.id].rejected, histories[bob_author.id].first_seen) == (1, bob.created_at)
+    assert histories[bob_author.id] == store.author_history(bob_author.id)
+    assert store.reports_for([]) == {} and store.author_histories([]) == {}

@@ -261,11 +261,11 @@ def test_the_card_page_shows_the_thread_around_the_comment(desk):
     assert re.findall(r'id="thread-c(\d+)"', thread) == [str(root), str(reply), str(report_me)]
     assert re.search(rf'<li class="mod-depth-1 is-current" id="thread-c{reply}" aria-current="true">', thread)
     assert "mod-tick" not in page  # one card: nothing to select for a bulk decision
-    # A held reply is in its thread too, under its parent, though readers cannot see it.
+    # A held reply is in its thread too, under its parent in the order of time, though readers cannot see it.
     waiting = ws.held(services, parent_id=root)
     thread = re.search(r'<section class="mod-thread".*?</section>', desk.page(f"/moderate/comments/{waiting}"),
                        re.S)[0]
-    assert re.findall(r'id="thread-c(\d+)"', thread) == [str(root), str(waiting), str(reply), str(report_me)]
+    assert re.findall(r'id="thread-c(\d+)"', thread) == [str(root), str(reply), str(report_me), str(waiting)]
     assert re.search(rf'<li class="mod-depth-1 is-current" id="thread-c{waiting}"', thread)
     assert "pending</span>" in thread
     after = desk.follow(desk.post(f"/moderate/comments/{report_me}/decide", desk.page(
