@@ -264,6 +264,8 @@ async def scoring_actor(request: Request):
         return await actor_of(request)
     except Unauthenticated as exc:
         raise AnalyzeError(exc.message, field="key", code=403) from None
+    except Forbidden as exc:  # cookies sent from another site's page (field "origin")
+        raise AnalyzeError(exc.message, field=exc.field or "key", code=403) from None
 
 
 async def analyze_comment(request: Request) -> Response:
