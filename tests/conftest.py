@@ -82,14 +82,17 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    """The real app under uvicorn on a loopback port, in a thread of the test process."""
+    """The real app under uvicorn on a loopback port, in a thread of the test process.
+    uvicorn's own X-Forwarded-For handling is off, as `parley serve` runs it: the client
+    address is always the connecting peer, and only Parley decides whether to believe a
+    forwarded one."""
 
     def __init__(self, app) -> None:
         self.app = app
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                     lifespan="off"))
+                                                     lifespan="off", proxy_headers=False))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:

@@ -196,10 +196,12 @@ AUDIT_SCRIPT = """
 
 
 class Api:
-    """The JSON API of a live test server, as a plain HTTP client would use it."""
+    """The JSON API of a live test server, as a plain HTTP client would use it: as a guest,
+    but for story management, which sends ``staff_token`` (an API token with the staff role)."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, *, staff_token: str | None = None) -> None:
         self.client = httpx.Client(base_url=base_url, timeout=30)
+        self.staff_token = staff_token
 
     def __enter__(self) -> Api:
         return self
@@ -208,7 +210,8 @@ class Api:
         self.client.close()
 
     def create_story(self, **fields) -> httpx.Response:
-        return self.client.post("/api/v1/stories", json=fields)
+        headers = {"Authorization": f"Bearer {self.staff_token}"} if self.staff_token else None
+        return self.client.post("/api/v1/stories", json=fields, headers=headers)
 
     def story(self, slug: str) -> httpx.Response:
         return self.client.get(f"/api/v1/stories/{slug}")

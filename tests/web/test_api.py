@@ -5,8 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from parley.domain import Role
 from parley.web.openapi import OPENAPI
 from tests.conftest import serve
+from tests.web import roles
 
 STORY = {"slug": "blinken-paris", "title": "Blinken in Paris", "body": "One.\n\nTwo.",
          "published_at": "2024-04-02T08:00:00Z", "credit": "AFP", "url": "https://news.example/blinken"}
@@ -14,13 +16,21 @@ STORY = {"slug": "blinken-paris", "title": "Blinken in Paris", "body": "One.\n\n
 
 @pytest.fixture
 def http(server):
+    """A reader's client: a guest, with no token."""
     with httpx.Client(base_url=server.url, timeout=10) as client:
         yield client
 
 
 @pytest.fixture
-def story(http):
-    r = http.post("/api/v1/stories", json=STORY)
+def staff(server):
+    """The newsroom's client: an API token with the staff role, which manages stories."""
+    with roles.client(server, Role.STAFF, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def story(staff):
+    r = staff.post("/api/v1/stories", json=STORY)
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -33,11 +43,11 @@ def _count(http) -> int:
     return http.get(f"/api/v1/stories/{STORY['slug']}").json()["comment_count"]
 
 
-def test_create_and_get_story(http, story):
+def test_create_and_get_story(http, staff, story):
     assert story["slug"] == STORY["slug"] and story["comments_open"] is True
     got = http.get(f"/api/v1/stories/{STORY['slug']}").json()
     assert {k: got[k] for k in STORY} == STORY
-    dup = http.post("/api/v1/stories", json=STORY)
+    dup = staff.post("/api/v1/stories", json=STORY)
     assert dup.status_code == 409 and dup.json()["error"]["field"] == "slug"
 
 
@@ -84,7 +94,8 @@ def test_thread_read_is_cached_until_the_thread_changes(http, story):
 def test_thread_read_is_gzipped_when_asked(store):
     # Moderation scores on, acts on nothing: the models read "xxxx..." as abuse, and this is about gzip.
     with serve(store, moderation_thresholds="{}") as server:
-        assert httpx.post(f"{server.url}/api/v1/stories", json=STORY).status_code == 201
+        assert httpx.post(f"{server.url}/api/v1/stories", json=STORY,
+                          headers=roles.bearer(server, Role.STAFF)).status_code == 201
         _post_raw = httpx.post(f"{server.url}/api/v1/stories/{STORY['slug']}/comments",
                                json={"author_name": "A", "body": "x" * 2000})
         assert _post_raw.status_code == 201
@@ -153,7 +164,7 @@ def test_idempotency_key_header_makes_retries_safe(http, story):
 
 def test_rate_limit_answers_429_with_retry_after(store):
     with serve(store, rate_limit=2) as live, httpx.Client(base_url=live.url) as http:
-        http.post("/api/v1/stories", json=STORY)
+        assert http.post("/api/v1/stories", json=STORY, headers=roles.bearer(live, Role.STAFF)).status_code == 201
         assert [_post(http, body=str(i)).status_code for i in range(2)] == [201, 201]
         r = _post(http, body="3")
         assert r.status_code == 429
@@ -175,32 +186,62 @@ def test_edit_and_delete_with_the_edit_token(http, story):
     assert http.get(f"/api/v1/stories/{STORY['slug']}/comments").json()["comments"] == []
 
 
-def test_story_update_close_and_open(http, story):
+def test_story_update_close_and_open(http, staff, story):
     slug = STORY["slug"]
-    r = http.patch(f"/api/v1/stories/{slug}", json={"title": "New title"})
+    r = staff.patch(f"/api/v1/stories/{slug}", json={"title": "New title"})
     assert r.status_code == 200 and r.json()["title"] == "New title"
-    assert http.patch(f"/api/v1/stories/{slug}", json={"title": ""}).json()["error"]["field"] == "title"
-    assert http.post(f"/api/v1/stories/{slug}/close").json()["comments_open"] is False
+    assert staff.patch(f"/api/v1/stories/{slug}", json={"title": ""}).json()["error"]["field"] == "title"
+    assert staff.post(f"/api/v1/stories/{slug}/close").json()["comments_open"] is False
     closed = _post(http)
     assert closed.status_code == 409 and closed.json()["error"]["code"] == "closed"
-    assert http.post(f"/api/v1/stories/{slug}/open").json()["comments_open"] is True
+    assert staff.post(f"/api/v1/stories/{slug}/open").json()["comments_open"] is True
     assert _post(http).status_code == 201
 
 
-def test_counts_for_many_stories(http, story):
-    http.post("/api/v1/stories", json={**STORY, "slug": "other"})
+def test_counts_for_many_stories(http, staff, story):
+    assert staff.post("/api/v1/stories", json={**STORY, "slug": "other"}).status_code == 201
     _post(http)
     r = http.get("/api/v1/counts", params=[("slug", STORY["slug"]), ("slug", "other,missing")])
     assert r.json() == {"counts": {STORY["slug"]: 1, "other": 0}}
 
 
-def test_story_management_needs_the_admin_token_when_one_is_set(store):
-    with serve(store, admin_token="s3cret") as live, httpx.Client(base_url=live.url) as http:
-        denied = http.post("/api/v1/stories", json=STORY)
-        assert denied.status_code == 403 and denied.json()["error"]["field"] == "authorization"
-        ok = http.post("/api/v1/stories", json=STORY, headers={"Authorization": "Bearer s3cret"})
-        assert ok.status_code == 201
-        assert http.post(f"/api/v1/stories/{STORY['slug']}/close").status_code == 403
+def test_story_management_needs_a_token_with_a_role_that_manages_stories(server, http):
+    slug = STORY["slug"]
+
+    def manage(headers: dict) -> list[httpx.Response]:
+        return [http.post("/api/v1/stories", json=STORY, headers=headers),
+                http.patch(f"/api/v1/stories/{slug}", json={"title": "Changed"}, headers=headers),
+                http.post(f"/api/v1/stories/{slug}/close", headers=headers),
+                http.post(f"/api/v1/stories/{slug}/open", headers=headers)]
+
+    # No token (this client is on loopback, which gains nothing), with a forwarded loopback
+    # address, and a reader's token: refused, naming the authorization.
+    for headers in ({}, {"X-Forwarded-For": "127.0.0.1"}, roles.bearer(server, Role.COMMENTER)):
+        for denied in manage(headers):
+            assert denied.status_code == 403, (headers, denied.text)
+            assert denied.json()["error"]["field"] == "authorization"
+    assert http.get(f"/api/v1/stories/{slug}").status_code == 404
+    # A token that is not one Parley issued is a 401, never a guest.
+    for headers in ({"Authorization": "Bearer pk_not-a-token"}, {"Authorization": "Basic czNjcmV0"}):
+        unknown = http.post("/api/v1/stories", json=STORY, headers=headers)
+        assert unknown.status_code == 401 and unknown.json()["error"]["field"] == "authorization"
+    # Staff manage stories, and so do moderators and admins.
+    staff = roles.bearer(server, Role.STAFF)
+    assert [r.status_code for r in manage(staff)] == [201, 200, 200, 200]
+    for role in (Role.MODERATOR, Role.ADMIN):
+        headers = roles.bearer(server, role)
+        answers = [http.post("/api/v1/stories", json={**STORY, "slug": f"by-{role.value}"}, headers=headers),
+                   http.post(f"/api/v1/stories/{slug}/close", headers=headers)]
+        assert [r.status_code for r in answers] == [201, 200], role
+    # A revoked token no longer acts.
+    accounts = server.services.accounts
+    _, secret = accounts.create_token(roles.SYSTEM, name="desk", role=Role.STAFF)
+    desk = {"Authorization": f"Bearer {secret}"}
+    assert http.post(f"/api/v1/stories/{slug}/open", headers=desk).status_code == 200
+    accounts.revoke_token(roles.SYSTEM, "desk")
+    revoked = http.post(f"/api/v1/stories/{slug}/close", headers=desk)
+    assert revoked.status_code == 401 and revoked.json()["error"]["field"] == "authorization"
+    assert http.get(f"/api/v1/stories/{slug}").json()["comments_open"] is True
 
 
 def test_openapi_describes_every_api_route(http, server):
@@ -225,31 +266,42 @@ def test_docs_name_every_api_route(server):
             assert path.replace("{comment_id:int}", "{id}") in docs, f"docs/api.md does not name {path}"
 
 
-def test_staff_posts_need_the_admin_token_and_carry_the_badge(store):
-    with serve(store, admin_token="s3cret") as live, httpx.Client(base_url=live.url) as http:
-        http.post("/api/v1/stories", json=STORY, headers={"Authorization": "Bearer s3cret"})
-        denied = _post(http, name="Editor", staff=True)
-        assert denied.status_code == 403 and _count(http) == 0
-        ok = http.post(f"/api/v1/stories/{STORY['slug']}/comments", headers={"Authorization": "Bearer s3cret"},
-                       json={"author_name": "Editor", "body": "Correction appended.", "staff": True})
-        assert ok.json()["author"] == {"name": "Editor", "guest": False, "kind": "staff"}
-        page = http.get(f"/stories/{STORY['slug']}").text
-        assert '<span class="badge badge-staff">Staff</span>' in page
+def test_staff_posts_need_a_staff_token_and_carry_the_badge(server, http, staff):
+    staff.post("/api/v1/stories", json=STORY)
+    staff_post = {"author_name": "Editor", "body": "Correction appended.", "staff": True}
+    for headers in ({}, roles.bearer(server, Role.COMMENTER)):
+        denied = http.post(f"/api/v1/stories/{STORY['slug']}/comments", json=staff_post, headers=headers)
+        assert denied.status_code == 403 and denied.json()["error"]["field"] == "authorization"
+    assert _count(http) == 0
+    ok = staff.post(f"/api/v1/stories/{STORY['slug']}/comments", json=staff_post)
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["author"] == {"name": "Editor", "guest": False, "kind": "staff"}
+    page = http.get(f"/stories/{STORY['slug']}").text
+    assert '<span class="badge badge-staff">Staff</span>' in page
 
 
-def test_story_management_refuses_other_sites_and_non_json_bodies(http):
-    cross = http.post("/api/v1/stories", json=STORY, headers={"Origin": "https://evil.example"})
-    assert cross.status_code == 403 and cross.json()["error"]["field"] == "origin"
-    fetch_meta = http.post("/api/v1/stories", json=STORY, headers={"Sec-Fetch-Site": "cross-site"})
-    assert fetch_meta.status_code == 403
-    simple = http.post("/api/v1/stories", content=b'{"slug": "x", "title": "t"}',
-                       headers={"Content-Type": "text/plain; x=json"})
-    assert simple.status_code == 422 and simple.json()["error"]["field"] == "body"
-    assert http.get("/api/v1/stories/x").status_code == 404
-    same_site = {"Origin": str(http.base_url).rstrip("/")}
-    assert http.post("/api/v1/stories", json=STORY, headers=same_site).status_code == 201
-    evil = {"Origin": "https://evil.example"}
-    assert http.post(f"/api/v1/stories/{STORY['slug']}/close", headers=evil).status_code == 403
+def test_story_management_refuses_other_sites_and_non_json_bodies(server):
+    # Signed in to a staff account: the session cookie goes with every request the browser
+    # sends, whichever site's page sent it; from another site's page it counts for nothing.
+    with roles.signed_in(server, Role.STAFF, timeout=10) as http:
+        cross = http.post("/api/v1/stories", json=STORY, headers={"Origin": "https://evil.example"})
+        assert cross.status_code == 403 and cross.json()["error"]["field"] == "origin"
+        fetch_meta = http.post("/api/v1/stories", json=STORY, headers={"Sec-Fetch-Site": "cross-site"})
+        assert fetch_meta.status_code == 403 and fetch_meta.json()["error"]["field"] == "origin"
+        opaque = http.post("/api/v1/stories", json=STORY, headers={"Origin": "null"})
+        assert opaque.status_code == 403 and opaque.json()["error"]["field"] == "origin"
+        simple = http.post("/api/v1/stories", content=b'{"slug": "x", "title": "t"}',
+                           headers={"Content-Type": "text/plain; x=json"})
+        assert simple.status_code == 422 and simple.json()["error"]["field"] == "body"
+        assert http.get("/api/v1/stories/x").status_code == 404
+        assert http.get(f"/api/v1/stories/{STORY['slug']}").status_code == 404
+        same_site = {"Origin": str(http.base_url).rstrip("/")}
+        assert http.post("/api/v1/stories", json=STORY, headers=same_site).status_code == 201
+        evil = {"Origin": "https://evil.example"}
+        closing = http.post(f"/api/v1/stories/{STORY['slug']}/close", headers=evil)
+        assert closing.status_code == 403 and closing.json()["error"]["field"] == "origin"
+        assert http.get(f"/api/v1/stories/{STORY['slug']}").json()["comments_open"] is True
+        assert http.post(f"/api/v1/stories/{STORY['slug']}/close").json()["comments_open"] is False
 
 
 def test_hostile_paths_cursors_and_bytes_get_clean_errors(http, story):

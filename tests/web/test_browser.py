@@ -15,11 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from parley.domain import NOTICE_TEXTS
+from parley.domain import NOTICE_TEXTS, Actor
 from parley.importers.scraped import import_page, parse
-from parley.service import NewComment
+from parley.service import NewComment, QueueQuery
 from tests.conftest import EXAMPLE
 from tests.web.browser import Api
+
+SYSTEM = Actor.system("tests")
 
 SCRAPED_AT = datetime(2024, 4, 8, 12, tzinfo=timezone.utc)
 SPOILER_NOTICE = NOTICE_TEXTS["spoiler"]
@@ -31,7 +33,7 @@ class Example:
     """The imported example page, with its comments' ids by role."""
 
     def __init__(self, server) -> None:
-        import_page(server.service, parse(EXAMPLE.read_text()), slug="s", scraped_at=SCRAPED_AT)
+        import_page(server.services, parse(EXAMPLE.read_text()), slug="s", scraped_at=SCRAPED_AT)
         with Api(server.url) as api:
             comments = api.client.get("/api/v1/stories/s/comments").json()["comments"]
         assert len(comments) == 5
@@ -83,7 +85,13 @@ def api_comment(server, comment_id: int) -> dict:
 
 
 def post(server, slug: str, name: str, body: str, parent_id: int | None = None) -> int:
-    return server.service.post(NewComment(story_slug=slug, author_name=name, body=body, parent_id=parent_id)).comment.id
+    """A guest's comment, from a browser other than the test's."""
+    new = NewComment(story_slug=slug, author_name=name, body=body, parent_id=parent_id)
+    return server.services.posting.post(Actor.guest(), new).comment.id
+
+
+def comment_count(server, slug: str) -> int:
+    return server.services.stories.get(slug).comment_count
 
 
 def header_facts(page: Page, comment_id) -> dict:
@@ -305,7 +313,8 @@ def test_reply_without_javascript_lands_nested_under_its_parent(server, new_cont
 
 
 def test_replies_below_the_third_level_are_listed_flat_with_whom_they_answer(server, new_context):
-    server.service.create_story({"slug": "deep", "title": "Deep thread", "body": "One.\n\nTwo.", "credit": "AFP"})
+    server.services.stories.create(SYSTEM, {"slug": "deep", "title": "Deep thread", "body": "One.\n\nTwo.",
+                                            "credit": "AFP"})
     ann = post(server, "deep", "Ann", "Level one.")
     ben = post(server, "deep", "Ben", "Level two.", ann)
     cat = post(server, "deep", "Cat", "Level three.", ben)
@@ -366,7 +375,7 @@ def test_replies_below_the_third_level_are_listed_flat_with_whom_they_answer(ser
 
 
 def test_load_more_fetches_in_place_with_javascript_and_navigates_without(server, new_context):
-    server.service.create_story({"slug": "busy", "title": "Busy story", "body": "Text.", "credit": "AFP"})
+    server.services.stories.create(SYSTEM, {"slug": "busy", "title": "Busy story", "body": "Text.", "credit": "AFP"})
     ids = [post(server, "busy", f"Reader {i}", f"Comment number {i}.") for i in range(1, 56)]
     post(server, "busy", "Replier", "A reply on the second page.", ids[52])
     url = f"{server.url}/stories/busy"
@@ -473,7 +482,7 @@ def test_a_guest_edits_and_deletes_their_own_comment_from_the_page(server, new_c
     expect(page.locator("#comments-heading")).to_have_text("5 comments")
     page.reload()
     expect(comment(page, cid)).to_have_count(0)  # a deleted comment with no replies leaves nothing
-    assert server.service.get_story("s").comment_count == 5
+    assert comment_count(server, "s") == 5
 
     # Someone else's browser has no token: no buttons, and the API refuses a guess.
     other, _ = new_context()
@@ -492,7 +501,7 @@ CLICK_HERE = "The library budget agenda for the meeting: click here."
 
 
 def moderated_story(server, **thresholds) -> str:
-    server.service.create_story({**MEETING, "moderation_thresholds": thresholds})
+    server.services.stories.create(SYSTEM, {**MEETING, "moderation_thresholds": thresholds})
     return f"{server.url}/stories/{MEETING['slug']}"
 
 
@@ -554,7 +563,7 @@ def test_a_comment_to_rephrase_comes_back_marked_and_sent_again_waits_for_a_mode
     expect(page.locator("#comment-form .rephrase b")).to_have_count(0)
     expect(page.locator("#comment-form textarea[name=body]")).to_have_value(hostile)
     expect(page.locator("#thread > li.comment")).to_have_count(0)
-    assert server.service.get_story(MEETING["slug"]).comment_count == 0
+    assert comment_count(server, MEETING["slug"]) == 0
 
     # Sent again unchanged: held; the writer is told, and (with the script) sees it marked as theirs.
     with page.expect_response(lambda r: r.request.method == "POST") as again:
@@ -567,7 +576,7 @@ def test_a_comment_to_rephrase_comes_back_marked_and_sent_again_waits_for_a_mode
         expect(held).to_have_count(1)
         expect(held.locator(".pending-note")).to_have_text(WRITER_MESSAGES[CommentState.PENDING])
         expect(page.locator("#comments-heading")).to_have_text("0 comments")
-    assert server.service.get_story(MEETING["slug"]).comment_count == 0
+    assert comment_count(server, MEETING["slug"]) == 0
 
     # Nobody else sees it.
     other, other_seen = new_context()
@@ -616,7 +625,7 @@ def test_an_edit_moderation_sends_back_lists_the_words_and_the_comment_stays_as_
         "The meeting agenda is long, and the budget too.")
     expect(mine.locator(".pending-note")).to_have_count(0)
     expect(page.locator("#comments-heading")).to_have_text("1 comment")
-    assert server.service.get_story(MEETING["slug"]).comment_count == 1
+    assert comment_count(server, MEETING["slug"]) == 1
     seen.assert_quiet()
 
 
@@ -668,8 +677,8 @@ def test_the_rephrase_box_goes_when_the_writer_turns_to_another_comment(server, 
     assert held.status == 201 and held.json()["state"] == "pending"
     assert "rephrased" in (held.request.post_data or "")
     expect(form.locator(".rephrase")).to_have_count(0)
-    queue = server.service.queue()
-    assert [(e.comment.body_source, e.comment.author.display_name) for e in queue.entries] == [
+    queue = server.services.decisions.queue(SYSTEM, QueueQuery())
+    assert [(i.comment.body_source, i.comment.author.display_name) for i in queue.items] == [
         ("Another thought on the agenda: click here.", "Minh")]
-    assert server.service.get_story(MEETING["slug"]).comment_count == 1
+    assert comment_count(server, MEETING["slug"]) == 1
     seen.assert_quiet()

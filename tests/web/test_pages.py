@@ -9,16 +9,19 @@ from html import unescape
 import httpx
 import pytest
 
+from parley.domain import Actor
 from parley.importers.scraped import import_page, parse
 from parley.service import NewComment
 from tests.conftest import EXAMPLE
+
+SYSTEM = Actor.system("tests")
 
 SPOILER = "This comment contains spoilers. Click here if you want to read."
 
 
 @pytest.fixture
 def example(server):
-    import_page(server.service, parse(EXAMPLE.read_text()), slug="s",
+    import_page(server.services, parse(EXAMPLE.read_text()), slug="s",
                 scraped_at=datetime(2024, 4, 8, 12, tzinfo=timezone.utc))
     return server
 
@@ -71,7 +74,7 @@ def test_sort_links_and_current_sort(example, reader):
 def test_plain_post_needs_the_csrf_token(example, reader):
     r = reader.post("/stories/s/comments", data={"author_name": "Eve", "body": "forged"})
     assert r.status_code == 403
-    assert example.service.get_story("s").comment_count == 5
+    assert example.services.stories.get("s").comment_count == 5
 
 
 def test_plain_post_of_a_reply_redirects_to_it_nested(example, reader):
@@ -90,7 +93,7 @@ def test_plain_post_of_a_reply_redirects_to_it_nested(example, reader):
     thread = reader.get(location.split("#")[0]).text
     assert re.search(rf'id="c{molotov}".*<ol class="replies">\s*<li class="comment" id="c{new_id}"', thread, re.S)
     assert f'<a class="mention" href="#c{molotov}">@Molotov</a>, <em>no</em>' in thread
-    assert example.service.get_story("s").comment_count == 6
+    assert example.services.stories.get("s").comment_count == 6
 
 
 def test_a_resent_form_posts_once(example, reader):
@@ -98,7 +101,7 @@ def test_a_resent_form_posts_once(example, reader):
     form = {"csrf_token": _csrf(page), "idempotency_key": _idem(page), "author_name": "Ann", "body": "once"}
     assert reader.post("/stories/s/comments", data=form).status_code == 303
     assert reader.post("/stories/s/comments", data=form).status_code == 303
-    assert example.service.get_story("s").comment_count == 6
+    assert example.services.stories.get("s").comment_count == 6
 
 
 def test_a_bad_form_is_shown_again_with_the_error_and_the_text(example, reader):
@@ -110,7 +113,7 @@ def test_a_bad_form_is_shown_again_with_the_error_and_the_text(example, reader):
     assert 'id="author_name" name="author_name" maxlength="50" required autocomplete="nickname" value="" ' \
            'aria-invalid="true"' in r.text
     assert "keep &lt;this&gt; text</textarea>" in r.text
-    assert example.service.get_story("s").comment_count == 5
+    assert example.services.stories.get("s").comment_count == 5
 
 
 def test_json_form_post_returns_the_comment_html_to_insert(example, reader):
@@ -128,9 +131,10 @@ def test_json_form_post_returns_the_comment_html_to_insert(example, reader):
 
 
 def test_long_threads_page_with_a_load_more_link(server, reader):
-    server.service.create_story({"slug": "long", "title": "Long"})
+    server.services.stories.create(SYSTEM, {"slug": "long", "title": "Long"})
     for i in range(55):
-        server.service.post(NewComment(story_slug="long", author_name=f"R{i}", body=f"comment {i}"))
+        server.services.posting.post(Actor.guest(), NewComment(story_slug="long", author_name=f"R{i}",
+                                                               body=f"comment {i}"))
     first = reader.get("/stories/long").text
     assert first.count('class="comment"') == 50
     more = re.search(r'<a class="load-more" href="([^"]+)" data-fragment="([^"]+)"', first)
@@ -141,9 +145,10 @@ def test_long_threads_page_with_a_load_more_link(server, reader):
 
 
 def test_names_and_titles_are_escaped(server, reader):
-    server.service.create_story({"slug": "x", "title": "<script>alert(1)</script>", "body": "<b>bold</b>",
-                                 "credit": "<i>AFP</i>"})
-    server.service.post(NewComment(story_slug="x", author_name='<img src=x onerror=alert(1)>', body="hi"))
+    server.services.stories.create(SYSTEM, {"slug": "x", "title": "<script>alert(1)</script>",
+                                            "body": "<b>bold</b>", "credit": "<i>AFP</i>"})
+    server.services.posting.post(Actor.guest(), NewComment(story_slug="x", author_name='<img src=x onerror=alert(1)>',
+                                                           body="hi"))
     html = reader.get("/stories/x").text
     assert "<script>alert" not in html and "<img src=x" not in html and "<b>bold" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -157,7 +162,7 @@ def test_unknown_story_is_a_404_page(reader):
 
 
 def test_closed_story_shows_no_form(server, reader):
-    server.service.create_story({"slug": "c", "title": "Closed", "comments_open": False})
+    server.services.stories.create(SYSTEM, {"slug": "c", "title": "Closed", "comments_open": False})
     html = reader.get("/stories/c").text
     assert "Comments on this story are closed." in html and 'id="comment-form"' not in html
 
@@ -183,7 +188,7 @@ def test_the_page_says_when_to_try_again_after_too_many_comments(store):
     from tests.conftest import serve
 
     with serve(store, rate_limit=1) as live, httpx.Client(base_url=live.url) as reader:
-        live.service.create_story({"slug": "r", "title": "R"})
+        live.services.stories.create(SYSTEM, {"slug": "r", "title": "R"})
         page = reader.get("/stories/r").text
         form = {"csrf_token": _csrf(page), "author_name": "Ann", "body": "one"}
         assert reader.post("/stories/r/comments", data=form).status_code == 303

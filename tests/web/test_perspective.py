@@ -1,14 +1,17 @@
 """The Perspective-compatible endpoint over real HTTP, against Perspective's published
 request and response examples (conversationai/perspectiveapi, 2-api/methods.md and
-1-get-started/sample.md) and the way Coral calls it."""
+1-get-started/sample.md) and the way Coral calls it. The key is an API token whose role
+may score (staff and up), sent as ``?key=`` or ``Authorization: Bearer``."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
+from parley.domain import Role
 from parley.web.perspective import ATTRIBUTES, MAX_TEXT_BYTES
 from tests.conftest import ROOT, serve
+from tests.web import roles
 
 URL = "/v1alpha1/comments:analyze"
 ABUSIVE = "@John, go fuck yourself you stupid Canadian Troll jackwad."
@@ -91,8 +94,15 @@ def live(sqlite_store):
 
 
 @pytest.fixture
-def http(live):
-    with httpx.Client(base_url=live.url, timeout=30) as client:
+def key(live) -> str:
+    """An API key for comments:analyze: a token with the staff role."""
+    return roles.token(live, Role.STAFF)
+
+
+@pytest.fixture
+def http(live, key):
+    """A client that sends the key as Perspective's clients do, in the URL."""
+    with httpx.Client(base_url=live.url, timeout=30, params={"key": key}) as client:
         yield client
 
 
@@ -160,19 +170,20 @@ def test_the_documented_example_answers_in_the_documented_shape(http):
     assert toxicity[0]["score"]["value"] > toxicity[1]["score"]["value"]  # "idiot" vs. "I like your name"
 
 
-def test_the_quickstart_sample_answers_as_documented(http):
-    r = http.post(f"{URL}?key=YOUR_KEY_HERE", json=SAMPLE_REQUEST)
+def test_the_quickstart_sample_answers_as_documented(live, key):
+    # The sample's key=YOUR_KEY_HERE, with a key this server issued.
+    r = httpx.post(f"{live.url}{URL}?key={key}", json=SAMPLE_REQUEST, timeout=30)
     assert r.status_code == 200
     body = r.json()
     assert_shaped_like(body, SAMPLE_RESPONSE)
     assert body["attributeScores"]["TOXICITY"]["summaryScore"]["value"] > 0.7
 
 
-def test_coral_request_and_the_value_it_reads(http):
+def test_coral_request_and_the_value_it_reads(live, key):
     # As coralproject/talk's perspective.ts sends it: key in the URL, doNotStore, one model.
     body = {"comment": {"text": ABUSIVE}, "doNotStore": True, "requestedAttributes": {"TOXICITY": {}},
             "languages": ["en"]}
-    r = http.post(f"{URL}?key=coral-tenant-key", json=body)
+    r = httpx.post(f"{live.url}{URL}?key={key}", json=body, timeout=30)
     assert r.status_code == 200
     assert r.json()["attributeScores"]["TOXICITY"]["summaryScore"]["value"] > 0.7
 
@@ -293,15 +304,35 @@ def test_bodies_are_json_objects_within_the_limit(http):
     assert http.get(URL).status_code == 405
 
 
-def test_the_key_is_the_admin_token_when_one_is_set(sqlite_store):
-    with serve(sqlite_store, admin_token="s3cret") as live, httpx.Client(base_url=live.url, timeout=30) as http:
-        body = {"comment": {"text": CIVIL}, "requestedAttributes": {"TOXICITY": {}}}
+def test_the_key_is_an_api_token_whose_role_may_score(live, key):
+    body = {"comment": {"text": CIVIL}, "requestedAttributes": {"TOXICITY": {}}}
+    with httpx.Client(base_url=live.url, timeout=30) as http:
+        # No key (from loopback, which gains nothing, or claiming to be forwarded from it),
+        # a key Parley never issued, a revoked one, and a reader's: refused, naming the key.
         assert_error(http.post(URL, json=body), 403, "key")
-        assert_error(http.post(f"{URL}?key=wrong", json=body), 403, "key")
-        assert http.post(f"{URL}?key=s3cret", json=body).status_code == 200
-        assert http.post(URL, json=body, headers={"Authorization": "Bearer s3cret"}).status_code == 200
-        cross = http.post(f"{URL}?key=s3cret", json=body, headers={"Origin": "https://evil.example"})
-        assert_error(cross, 403, "origin")
+        assert_error(http.post(URL, json=body, headers={"X-Forwarded-For": "127.0.0.1"}), 403, "key")
+        for wrong in ("wrong", "YOUR_KEY_HERE", "pk_" + "x" * 43):
+            assert_error(http.post(URL, params={"key": wrong}, json=body), 403, "key")
+            assert_error(http.post(URL, json=body, headers={"Authorization": f"Bearer {wrong}"}), 403, "key")
+        accounts = live.services.accounts
+        _, revoked = accounts.create_token(roles.SYSTEM, name="old-key", role=Role.STAFF)
+        assert http.post(URL, params={"key": revoked}, json=body).status_code == 200
+        accounts.revoke_token(roles.SYSTEM, "old-key")
+        assert_error(http.post(URL, params={"key": revoked}, json=body), 403, "key")
+        reader = roles.token(live, Role.COMMENTER)
+        denied = assert_error(http.post(URL, params={"key": reader}, json=body), 403, "key")
+        assert "staff role" in denied["message"]
+        assert_error(http.post(URL, json=body, headers={"Authorization": f"Bearer {reader}"}), 403, "key")
+        # Staff, moderators and admins score, by ?key= or as a bearer token.
+        assert http.post(URL, params={"key": key}, json=body).status_code == 200
+        assert http.post(URL, json=body, headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        for role in (Role.MODERATOR, Role.ADMIN):
+            assert http.post(URL, params={"key": roles.token(live, role)}, json=body).status_code == 200
+    # Signed in to a staff account, the session cookie scores from this site's pages only.
+    with roles.signed_in(live, Role.STAFF) as browser:
+        assert browser.post(URL, json=body).status_code == 200
+        for cross in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+            assert_error(browser.post(URL, json=body, headers=cross), 403, "origin")
 
 
 def test_openapi_and_api_docs_describe_it(http):

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 
 from parley.config import Config
 from parley.domain import Actor, Role
@@ -23,23 +21,11 @@ STORY = {"slug": SLUG, "title": "Probed", "body": "One.", "published_at": "2024-
 SYSTEM = Actor.system("tests")
 
 
-class DirectServer(LiveServer):
-    """The app under uvicorn with uvicorn's own X-Forwarded-For handling off, as `parley
-    serve` runs it: ``request.client`` is always the connecting peer (here 127.0.0.1),
-    and only Parley decides whether to believe a forwarded address."""
-
-    def __init__(self, app) -> None:
-        super().__init__(app)
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                     lifespan="off", proxy_headers=False))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-
-def _serve(store, *, secret: bytes | None = None, **config) -> DirectServer:
+def _serve(store, *, secret: bytes | None = None, **config) -> LiveServer:
     app = create_app(make_config(moderation=0, **config), store)
     if secret is not None or not hasattr(app.state, "secret"):  # create_app sets it from parley.keys
         app.state.secret = secret or secrets.token_bytes(32)
-    return DirectServer(app)
+    return LiveServer(app)
 
 
 @pytest.fixture

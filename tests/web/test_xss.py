@@ -23,8 +23,10 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
+from parley.domain import Actor, Role
 from parley.service import NewComment
 from tests.conftest import SHARED, serve
+from tests.web import roles
 from tests.web.browser import AUDIT_SCRIPT, Api
 
 XSS_DIR = SHARED / "data" / "xss"
@@ -87,7 +89,7 @@ def xss_server(sqlite_store) -> Iterator:
 
 @pytest.fixture
 def api(xss_server) -> Iterator[Api]:
-    with Api(xss_server.url) as client:
+    with Api(xss_server.url, staff_token=roles.token(xss_server, Role.STAFF)) as client:
         yield client
 
 
@@ -105,13 +107,14 @@ def audit(page: Page, errors: list[str] | None = None) -> dict:
 def harmless_story(server, api: Api) -> str:
     """A story whose comments use every kind of markup a comment may have."""
     assert api.create_story(slug="harmless", title="A harmless story", body="Text.").status_code == 201
-    first = server.service.post(NewComment(
+    posting = server.services.posting
+    first = posting.post(Actor.guest(), NewComment(
         story_slug="harmless", author_name="Ann",
         body="*em* **strong** [a link](https://example.org/) `code` ||spoiler||\nline two\n\n> quoted\n\n"
              "```\npre\n```\n\n<mailto:ann@example.org>")).comment
-    server.service.post(NewComment(story_slug="harmless", author_name="Ben", body="@Ann quite right.",
-                                   parent_id=first.id))
-    server.service.post(NewComment(story_slug="harmless", author_name="Cat", body="Folded.", spoiler=True))
+    posting.post(Actor.guest(), NewComment(story_slug="harmless", author_name="Ben", body="@Ann quite right.",
+                                           parent_id=first.id))
+    posting.post(Actor.guest(), NewComment(story_slug="harmless", author_name="Cat", body="Folded.", spoiler=True))
     return f"{server.url}/stories/harmless"
 
 
