@@ -7,6 +7,7 @@ import os
 import sys
 from datetime import datetime, timezone
 
+from parley.cli_accounts import add_parsers as add_account_parsers
 from parley.config import SETTINGS, Config, settings_markdown
 from parley.errors import ParleyError
 from parley.moderation.stream import BATCH
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="load the demo story").set_defaults(func=cmd_demo)
     sub.add_parser("settings", help="print every setting with its default").set_defaults(func=cmd_settings)
+    add_account_parsers(sub)
     return parser
 
 

@@ -3,19 +3,19 @@ on a migrated SQLite file; the terminal prompt through a real pseudo-terminal.""
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import pty
 import select
+import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 
 from parley import cli
-from parley.cli_accounts import add_parsers
 from parley.config import Config
 from parley.service.accounts import AccountService
 from parley.service.base import Deps
@@ -25,27 +25,10 @@ from tests.conftest import ROOT, TEST_SECRET
 PASSWORD = "correct horse battery"
 
 
-def _with_accounts(build_parser):
-    """``cli.build_parser`` with ``user`` and ``token`` added, until cli.py adds them itself."""
-    def build():
-        parser = build_parser()
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        if "user" not in sub.choices:
-            add_parsers(sub)
-        return parser
-    return build
-
-
-def wired_main(argv: list[str]) -> int:
-    cli.build_parser = _with_accounts(cli.build_parser)
-    return cli.main(argv)
-
-
 @pytest.fixture
 def parley(sqlite_url, monkeypatch, capsys):
     monkeypatch.setenv("PARLEY_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("PARLEY_SECRET_KEY", TEST_SECRET)
-    monkeypatch.setattr(cli, "build_parser", _with_accounts(cli.build_parser))
     assert cli.main(["migrate"]) == 0
     capsys.readouterr()
 
@@ -145,13 +128,13 @@ def test_tokens_are_created_listed_and_revoked(parley, sqlite_url):
 def test_commands_refuse_an_unmigrated_database(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PARLEY_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     monkeypatch.setenv("PARLEY_SECRET_KEY", TEST_SECRET)
-    monkeypatch.setattr(cli, "build_parser", _with_accounts(cli.build_parser))
     assert cli.main(["token", "list"]) == 2
     assert "run `parley migrate`" in capsys.readouterr().err
 
 
-CHILD = ("import sys; from tests.test_cli_accounts import wired_main; "
-         "sys.exit(wired_main(['user', 'create', '--email', 't@example.org', '--role', 'admin', '--name', 'T']))")
+# The real entry point, as `.venv/bin/parley user create ...` runs it.
+CHILD = ("import sys; from parley.cli import main; "
+         "sys.exit(main(['user', 'create', '--email', 't@example.org', '--role', 'admin', '--name', 'T']))")
 
 
 def test_the_password_is_asked_twice_on_a_terminal(parley, sqlite_url):
@@ -193,3 +176,21 @@ def test_the_password_is_asked_twice_on_a_terminal(parley, sqlite_url):
     assert code == 0, seen
     assert "Password (at least 10 characters):" in seen and "The same again:" in seen and PASSWORD not in seen
     _service(sqlite_url).login(email="t@example.org", password=PASSWORD, client_addr="a")
+
+
+def test_the_installed_command_makes_a_moderator_who_can_sign_in(tmp_path):
+    """`.venv/bin/parley user create --role moderator`, as the README says, in a process of its own."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    env = {**os.environ, "PARLEY_DATABASE_URL": url, "PARLEY_SECRET_KEY": TEST_SECRET}
+    parley_bin = Path(sys.executable).with_name("parley")
+    subprocess.run([str(parley_bin), "migrate"], env=env, check=True, capture_output=True, timeout=60)
+    made = subprocess.run([str(parley_bin), "user", "create", "--email", "mo@example.org", "--role", "moderator",
+                           "--name", "Mo Derator", "--password-stdin"], env=env, input=PASSWORD + "\n",
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    account, _ = _service(url).login(email="mo@example.org", password=PASSWORD, client_addr="a")
+    assert account.role.value == "moderator"
+    weak = subprocess.run([str(parley_bin), "user", "create", "--email", "w@example.org", "--role", "moderator",
+                           "--name", "W", "--password-stdin"], env=env, input="short\n", capture_output=True,
+                          text=True, timeout=60)
+    assert weak.returncode != 0 and "password" in weak.stderr

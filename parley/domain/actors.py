@@ -75,11 +75,15 @@ class Actor:
     guest_key: str | None = None
     client_addr: str = ""
     badges: tuple[str, ...] = ()
+    # False for a guest key made for this very request (the browser sent no cookie): the
+    # writer is new to us, and a retry of theirs may come without it.
+    recognised: bool = True
 
     # --- who ------------------------------------------------------------------
     @classmethod
-    def guest(cls, *, guest_key: str | None = None, client_addr: str = "") -> Actor:
-        return cls(Role.GUEST, name="guest", guest_key=guest_key, client_addr=client_addr)
+    def guest(cls, *, guest_key: str | None = None, client_addr: str = "", recognised: bool = True) -> Actor:
+        return cls(Role.GUEST, name="guest", guest_key=guest_key, client_addr=client_addr,
+                   recognised=recognised and guest_key is not None)
 
     @classmethod
     def system(cls, name: str = "parley") -> Actor:

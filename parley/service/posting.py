@@ -130,9 +130,10 @@ class PostingService:
         key = clean_idempotency_key(new.idempotency_key)
         parent_id = None if new.parent_id is None else whole_number(new.parent_id, "parent_id")
         story = self.stories.get(new.story_slug)
-        stored_key = self._scoped_key(actor, key)
-        if stored_key:
-            earlier = self.store.find_by_idempotency_key(story.id, stored_key)
+        keys = self._scoped_keys(actor, key)
+        stored_key = keys[0] if keys else None
+        for scoped in keys:
+            earlier = self.store.find_by_idempotency_key(story.id, scoped)
             if earlier is not None:
                 return self._replayed(actor, earlier, author.display_name, body, parent_id)
         rule = None
@@ -178,21 +179,26 @@ class PostingService:
                     self.store.add_decision(decision)
         except Conflict:
             # Two retries raced; the first one in wins and both see it.
-            earlier = stored_key and self.store.find_by_idempotency_key(story.id, stored_key)
+            earlier = stored_key and self.store.find_by_idempotency_key(story.id, stored_key)  # the racing twin
             if not earlier:
                 raise
             return self._replayed(actor, earlier, author.display_name, body, parent_id)
         self.deps.events.publish(CommentPosted(actor.label, comment.id, story.id, comment.state.value))
         return Posted(comment, self._writers_token(comment), created=True)
 
-    def _scoped_key(self, actor: Actor, key: str | None) -> str | None:
-        """Idempotency keys are the writer's own: a key replayed by another writer (another
-        browser, account or token) is a new key, so it can never fetch the first writer's
-        edit token. Writers we cannot recognise share one namespace, and a replay there
-        gets the comment without its token."""
+    def _scoped_keys(self, actor: Actor, key: str | None) -> list[str]:
+        """Where an idempotency key is kept, and then looked for. Keys are the writer's own:
+        a key replayed by another writer (another browser, account or token) is a new key,
+        so it can never fetch the first writer's edit token. Writers we do not recognise
+        yet (no cookie, no account) share one namespace: a retry there finds the first
+        comment, and gets its edit token only from the browser the first answer reached
+        (by the guest cookie that answer set)."""
         if not key:
-            return None
-        return "k1:" + self.deps.sign("idempotency", f"{actor.writer_key or actor.label}:{key}")
+            return []
+        anonymous = "k1:" + self.deps.sign("idempotency", f"anonymous:{key}")
+        if not actor.recognised or actor.writer_key is None and actor.token_id is None:
+            return [anonymous]
+        return ["k1:" + self.deps.sign("idempotency", f"{actor.writer_key or actor.label}:{key}"), anonymous]
 
     def _replayed(self, actor: Actor, earlier: Comment, name: str, body: str, parent_id: int | None) -> Posted:
         """A retry gets the first result; a different comment under the same key gets

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from parley.domain import WRITER_MESSAGES, Comment, CommentState, Permission, Story
 from parley.errors import InvalidInput
 from parley.service import NewComment
-from parley.web.auth import actor_of
+from parley.web.auth import actor_of, ensure_guest_cookie
 from parley.web.cache import cached_thread
 from parley.web.format import iso
 from parley.web.openapi import OPENAPI
@@ -135,8 +135,10 @@ async def post_comment(request: Request) -> Response:
     )
     posted = await run_in_threadpool(request.app.state.services.posting.post, actor, new)
     body = writers_comment_json(posted.comment, posted.edit_token)
-    return JSONResponse(body, status_code=201 if posted.created else 200,
-                        headers={"Location": f"/api/v1/comments/{posted.comment.id}"})
+    response = JSONResponse(body, status_code=201 if posted.created else 200,
+                            headers={"Location": f"/api/v1/comments/{posted.comment.id}"})
+    ensure_guest_cookie(request, response)  # the guest's own cookie: they see their held comment, and retry safely
+    return response
 
 
 def _flags(data: dict, *names: str) -> list[bool]:

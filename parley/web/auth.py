@@ -61,7 +61,9 @@ async def actor_of(request: Request) -> Actor:
         if session_id:
             actor = await run_in_threadpool(accounts.actor_for_session, session_id, addr)
         if actor is None:
-            actor = Actor.guest(guest_key=_guest_key(request), client_addr=addr)
+            key = _guest_key(request)
+            actor = Actor.guest(guest_key=key, client_addr=addr,
+                                recognised=not getattr(request.state, "new_guest_cookie", False))
     request.state.actor = actor
     return actor
 

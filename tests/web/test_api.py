@@ -162,6 +162,21 @@ def test_idempotency_key_header_makes_retries_safe(http, story):
     assert _count(http) == 1
 
 
+def test_a_retry_without_the_first_answers_cookie_finds_the_comment_but_not_its_token(server, story):
+    """The first answer's guest cookie was lost with it: the retry is the same comment, once,
+    but its edit token goes only to the browser that answer reached."""
+    url, data, headers = f"/api/v1/stories/{STORY['slug']}/comments", {"author_name": "A", "body": "b"}, {
+        "Idempotency-Key": "lost-1"}
+    with httpx.Client(base_url=server.url) as first_browser, httpx.Client(base_url=server.url) as retry:
+        first = first_browser.post(url, json=data, headers=headers)
+        again = retry.post(url, json=data, headers=headers)
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json()["id"] == first.json()["id"] and "edit_token" in first.json()
+        assert "edit_token" not in again.json()
+        assert first_browser.post(url, json=data, headers=headers).json()["edit_token"] == first.json()["edit_token"]
+        assert _count(retry) == 1
+
+
 def test_rate_limit_answers_429_with_retry_after(store):
     with serve(store, rate_limit=2) as live, httpx.Client(base_url=live.url) as http:
         assert http.post("/api/v1/stories", json=STORY, headers=roles.bearer(live, Role.STAFF)).status_code == 201
