@@ -111,7 +111,8 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
         csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error, form_status=form_status,
         idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
         edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")),
-        own_comments=nest(own), writer=writer, now=datetime.now(timezone.utc), actor=actor)
+        # Each on its own: a held reply's parent is in the thread, not among these.
+        own_comments=[Node(c, []) for c in own], writer=writer, now=datetime.now(timezone.utc), actor=actor)
     # The form, which echoes what a reader typed, comes before the thread in the page;
     # so the last slot is the template's own whatever the reader typed.
     before, _, after = html.rpartition(_THREAD_SLOT)

@@ -69,6 +69,13 @@ def verdict(desk, comment_id, **kw) -> httpx.Response:
 
 
 # --- one test per action, through the API --------------------------------------
+def readers_page(http) -> str:
+    """The story page as another reader's browser gets it: the writer's own held and
+    rejected comments are shown to the writer's browser alone."""
+    with httpx.Client(base_url=http.base_url) as reader:
+        return reader.get(f"/stories/{MEETING['slug']}").text
+
+
 def test_publish(http, desk):
     story(desk)
     r = post(http, body="Excellent news regarding this meeting.")
@@ -100,11 +107,16 @@ def test_hold_shows_the_comment_to_its_writer_and_moderators_only(http, desk):
     c = r.json()
     assert (c["state"], c["message"]) == ("pending", HELD) and c["edit_token"]
     assert listed(http) == [] and count(http) == 0
-    assert CLICK_HERE not in http.get(f"/stories/{MEETING['slug']}").text
-    # Its writer sees it, with the edit token they were given; a reader does not.
-    assert http.get(f"/api/v1/comments/{c['id']}").status_code == 404
-    assert http.get(f"/api/v1/comments/{c['id']}", headers={"X-Edit-Token": "0" * 40}).status_code == 404
-    own = http.get(f"/api/v1/comments/{c['id']}", headers={"X-Edit-Token": c["edit_token"]})
+    # Its writer sees it (by the guest cookie the answer set, or the edit token they were
+    # given); another reader does not.
+    with httpx.Client(base_url=http.base_url) as reader:
+        assert CLICK_HERE not in reader.get(f"/stories/{MEETING['slug']}").text
+        assert reader.get(f"/api/v1/comments/{c['id']}").status_code == 404
+        assert reader.get(f"/api/v1/comments/{c['id']}", headers={"X-Edit-Token": "0" * 40}).status_code == 404
+        own = reader.get(f"/api/v1/comments/{c['id']}", headers={"X-Edit-Token": c["edit_token"]})
+    writer_page = http.get(f"/stories/{MEETING['slug']}").text
+    assert CLICK_HERE in writer_page.split('id="own-comments"', 1)[1].split("</section>", 1)[0]
+    assert http.get(f"/api/v1/comments/{c['id']}").json()["state"] == "pending"
     assert own.status_code == 200 and own.json()["state"] == "pending" and own.json()["body_source"] == CLICK_HERE
     assert own.json()["message"] == HELD
     # Nobody replies to it.
@@ -209,7 +221,7 @@ def test_an_edit_never_releases_a_held_comment(http, desk):
     edited = http.patch(url, json={"body": fixed}, headers=token)
     assert edited.status_code == 200, edited.text
     assert (edited.json()["state"], edited.json()["message"], edited.json()["body_source"]) == ("pending", HELD, fixed)
-    assert listed(http) == [] and count(http) == 0 and fixed not in http.get(f"/stories/{MEETING['slug']}").text
+    assert listed(http) == [] and count(http) == 0 and fixed not in readers_page(http)
     seen = verdict(desk, c["id"]).json()
     assert (seen["body_source"], seen["verdict"]["action"], seen["verdict"]["spans"]) == (fixed, "publish", [])
     # Its writer still sees it; a moderator releases it.
@@ -289,7 +301,7 @@ def test_approving_a_held_comment_shows_it_to_readers(http, desk):
     held = post(http, parent_id=root["id"], spoiler=True).json()
     assert held["state"] == "pending"
     page = f"/stories/{MEETING['slug']}"
-    assert "The library budget agenda" not in http.get(page).text  # rendered and cached without it
+    assert "The library budget agenda" not in readers_page(http)  # rendered and cached without it
     thread = http.get(f"/api/v1/stories/{MEETING['slug']}/comments")
     etag = thread.headers["etag"]
     approved = decide(desk, held["id"], "approve")
@@ -331,7 +343,7 @@ def test_rejecting_takes_a_comment_from_readers(http, desk):
     r = decide(desk, shown["id"], "reject")
     assert r.status_code == 200 and r.json()["state"] == "rejected" and r.json()["verdict"]["action"] == "publish"
     assert listed(http) == [] and count(http) == 0 and queue(desk).json()["comments"] == []
-    assert "Excellent news" not in http.get(f"/stories/{MEETING['slug']}").text
+    assert "Excellent news" not in readers_page(http)
     assert http.get(f"/api/v1/comments/{shown['id']}").status_code == 404
     assert http.get(f"/api/v1/comments/{held['id']}", headers={"X-Edit-Token": held["edit_token"]}).status_code == 404
 
