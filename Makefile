@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PARLEY_DATABASE_URL ?= sqlite:///parley.db
 
-.PHONY: run install test bench bench-moderation train lint clean
+.PHONY: run install test bench bench-moderation bench-workspace train lint clean
 
 $(BIN)/parley: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ bench: install
 bench-moderation: install
 	$(BIN)/python benchmarks/moderation.py --out docs/performance.md
 
+bench-workspace: install
+	bash scripts/ensure-services
+	$(BIN)/python benchmarks/workspace.py --out docs/performance.md
+
 # Rebuilds parley/moderation/models from ../shared/data (30 to 75 minutes on two cores),
 # then `parley eval` rewrites the model card.
 train: install
@@ -39,4 +43,4 @@ lint: install
 	$(BIN)/python -m ruff check parley tests benchmarks
 
 clean:
-	rm -rf $(VENV) *.egg-info parley.db parley.db-wal parley.db-shm
+	rm -rf $(VENV) *.egg-info parley.db parley.db-wal parley.db-shm parley.secret

@@ -80,13 +80,16 @@ class Wrk:
         self.script = workdir / "report.lua"
         self.script.write_text(_DONE_LUA)
 
-    def run(self, url: str, conns: int, seconds: float, gzip: bool = True, timeout_s: int = 120) -> WrkRun:
+    def run(self, url: str, conns: int, seconds: float, gzip: bool = True, timeout_s: int = 120,
+            headers: dict[str, str] | None = None) -> WrkRun:
         """One wrk run: ``conns`` connections on one thread for ``seconds`` s. Bounded
         in time by wrk's -d, and killed if it is not done 90 s after that."""
         cmd = [self.wrk, "-t1", f"-c{conns}", f"-d{max(1, round(seconds))}s", f"--timeout={timeout_s}s",
                "-s", str(self.script)]
         if gzip:
             cmd += ["-H", "Accept-Encoding: gzip"]
+        for name, value in (headers or {}).items():
+            cmd += ["-H", f"{name}: {value}"]
         cmd.append(url)
         with tempfile.TemporaryFile() as out:
             proc = subprocess.Popen(pinned(cmd, self.cpus), stdout=out, stderr=subprocess.STDOUT,
