@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
 from parley.domain import Role
 from parley.web.openapi import OPENAPI
+from parley.web.routing import PUBLIC, declared
 from tests.conftest import serve
 from tests.web import roles
 
@@ -259,16 +262,34 @@ def test_story_management_needs_a_token_with_a_role_that_manages_stories(server,
     assert http.get(f"/api/v1/stories/{slug}").json()["comments_open"] is True
 
 
+API_PREFIXES = ("/api/v1", "/v1alpha1")
+
+
+def _without_converters(path: str) -> str:
+    """``/comments/{comment_id:int}`` as OpenAPI names it: ``/comments/{comment_id}``."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
 def test_openapi_describes_every_api_route(http, server):
     doc = http.get("/api/v1/openapi.json").json()
     assert doc == OPENAPI
+    described = 0
     for route in server.app.routes:
         path = getattr(route, "path", "")
-        if path.startswith("/api/v1"):
-            documented = path.replace("{comment_id:int}", "{comment_id}")
+        if path.startswith(API_PREFIXES):
+            documented = _without_converters(path)
             assert documented in doc["paths"], path
             for method in route.methods - {"HEAD"}:
-                assert method.lower() in doc["paths"][documented], (method, path)
+                operation = doc["paths"][documented].get(method.lower())
+                assert operation is not None, (method, path)
+                # The permission it says it needs is the one the route declares, in its description too.
+                assert operation["x-permission"] == str(declared(route)), (method, path)
+                needs = operation["x-permission"]
+                if needs != PUBLIC:
+                    assert f"Needs the {needs} permission" in operation["description"], (method, path)
+                    assert "401" in operation["responses"] or path.startswith("/v1alpha1"), (method, path)
+                described += 1
+    assert described == sum(len(ops) for ops in doc["paths"].values()), "OpenAPI describes a route the app lacks"
 
 
 def test_docs_name_every_api_route(server):
@@ -277,8 +298,10 @@ def test_docs_name_every_api_route(server):
     docs = (ROOT / "docs" / "api.md").read_text()
     for route in server.app.routes:
         path = getattr(route, "path", "")
-        if path.startswith("/api/v1"):
-            assert path.replace("{comment_id:int}", "{id}") in docs, f"docs/api.md does not name {path}"
+        if path.startswith(API_PREFIXES):
+            # docs/api.md writes {comment_id} as {id}, and every other parameter by its name.
+            named = _without_converters(path).replace("{comment_id}", "{id}")
+            assert named in docs, f"docs/api.md does not name {path} (as {named})"
 
 
 def test_staff_posts_need_a_staff_token_and_carry_the_badge(server, http, staff):
