@@ -299,7 +299,7 @@ class DecisionService:
         or suspension also rejects the comment it was decided on (unless ``reject`` is
         False), so that one key takes an abuser's words and voice together."""
         actor.require(Permission.SANCTION, "sanctioning authors")
-        kind = clean_kind(kind, tuple(SANCTIONS))
+        kind = clean_kind(kind, tuple(SANCTIONS), "sanction")
         reason = clean_reason(reason, required=kind in (DecisionKind.BAN, DecisionKind.SUSPEND))
         until = None
         if kind is DecisionKind.SUSPEND:
@@ -389,8 +389,10 @@ class DecisionService:
                 comment.priority = review.priority(comment, story) if comment.queue else 0
                 self.store.update_comment(comment, was=was)
                 self.store.reopen_reports(comment.id, decision.created_at)  # those this decision resolved
-            if before.get("sanction_id"):
-                self.store.lift_sanction(before["sanction_id"], self.deps.clock())
+            if before.get("sanction_id") and decision.kind is DecisionKind.LIFT:
+                self.store.restore_sanction(before["sanction_id"])  # lifted by it: in force again
+            elif before.get("sanction_id"):
+                self.store.lift_sanction(before["sanction_id"], self.deps.clock())  # made by it: ended
             self.store.mark_undone(decision.id, self.deps.clock())
             author = self.store.get_author(decision.author_id) if decision.author_id else None
             made = self.store.add_decision(self._decision(actor, DecisionKind.UNDO, comment, story,
@@ -466,13 +468,13 @@ def clean_queue(raw) -> Queue:
         raise InvalidInput(f"queue must be one of {', '.join(q.value for q in Queue)}", field="queue") from None
 
 
-def clean_kind(raw, allowed: Sequence[DecisionKind]) -> DecisionKind:
+def clean_kind(raw, allowed: Sequence[DecisionKind], field: str = "decision") -> DecisionKind:
     try:
         kind = DecisionKind(raw)
     except ValueError:
         kind = None
     if kind not in allowed:
-        raise InvalidInput(f"decision must be one of {', '.join(k.value for k in allowed)}", field="decision")
+        raise InvalidInput(f"{field} must be one of {', '.join(k.value for k in allowed)}", field=field)
     return kind
 
 

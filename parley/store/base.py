@@ -286,6 +286,10 @@ class Store(abc.ABC):
     def lift_sanction(self, sanction_id: int, at: datetime) -> None: ...
 
     @abc.abstractmethod
+    def restore_sanction(self, sanction_id: int) -> None:
+        """Put a lifted sanction back in force (its lift was undone)."""
+
+    @abc.abstractmethod
     def add_appeal(self, appeal: Appeal) -> Appeal:
         """Insert; raises ``Conflict`` when the comment was appealed already."""
 

@@ -329,6 +329,10 @@ class WorkspaceSQL:
             conn.execute(self._sql("UPDATE sanctions SET lifted_at = ? WHERE id = ? AND lifted_at IS NULL"),
                          (to_us(at), sanction_id))
 
+    def restore_sanction(self, sanction_id: int) -> None:
+        with self._tx() as conn:
+            conn.execute(self._sql("UPDATE sanctions SET lifted_at = NULL WHERE id = ?"), (sanction_id,))
+
     # --- appeals ----------------------------------------------------------------------
     def add_appeal(self, appeal: Appeal) -> Appeal:
         try:

@@ -21,7 +21,7 @@ from parley.web.admin import decision_json
 from parley.web.api import query_limit
 from parley.web.auth import actor_of, ensure_guest_cookie
 from parley.web.format import iso
-from parley.web.perspective import AnalyzeError
+from parley.web.perspective import AnalyzeError, scoring_actor
 from parley.web.responses import JSONResponse, read_json
 from parley.web.routing import PUBLIC, route
 
@@ -128,7 +128,7 @@ async def suggest_score(request: Request) -> Response:
     """Perspective's SuggestCommentScore, answered in its shape and with its errors."""
     try:
         try:
-            actor = await actor_of(request)
+            actor = await scoring_actor(request)  # a Perspective client's ?key=, as comments:analyze takes it
             data = await read_json(request)
             suggested = await run_in_threadpool(_training(request).suggest_score, actor, data)
         except TooLarge as exc:

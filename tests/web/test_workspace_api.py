@@ -127,9 +127,15 @@ def test_suggestscore_answers_as_perspective_does(live):
         ok = client.post("/v1alpha1/comments:suggestscore", json=body, headers=_bearer(tokens["coral"]))
         assert ok.status_code == 200 and ok.json() == {"requestedLanguages": [], "detectedLanguages": ["en"],
                                                        "clientToken": "t-1"}
-        [example] = [orjson.loads(line) for line in client.get(
+        # A Perspective client sends its key as ?key=, as comments:analyze takes it.
+        wrong = client.post("/v1alpha1/comments:suggestscore?key=nope", json=body)
+        assert wrong.status_code == 403 and wrong.json()["error"]["status"] == "PERMISSION_DENIED"
+        by_key = client.post(f"/v1alpha1/comments:suggestscore?key={tokens['coral']}",
+                             json=body | {"clientToken": "t-2"})
+        assert by_key.status_code == 200 and by_key.json()["clientToken"] == "t-2"
+        examples = [orjson.loads(line) for line in client.get(
             "/api/v1/admin/decisions.jsonl", headers=_bearer(tokens["first"])).text.splitlines()]
-        assert example["source"] == "suggestscore" and example["scores"] == {"toxicity": 0.9}
+        assert [(e["source"], e["scores"]) for e in examples] == [("suggestscore", {"toxicity": 0.9})] * 2
 
 
 def test_every_api_route_here_has_its_openapi_description():
