@@ -35,7 +35,6 @@ from parley.service import review
 from parley.service.base import Deps
 from parley.service.cleaning import whole_number
 from parley.service.decisions import _snapshot, clean_reason
-from parley.service.posting import ancestors
 from parley.service.reports import clean_text
 from parley.service.statements import APPEAL_WINDOW, Statement, plain_date, statement, transparency_record
 from parley.store import AuditQuery
@@ -142,35 +141,27 @@ class AppealService:
             appealed = self.store.get_decision(appeal.decision_id)
             if not appealed.automated and _same_moderator(actor, appealed):
                 raise Forbidden(SAME_MODERATOR, field="appeal_id")
-            comment, thread = decisions._for_moderator(appeal.comment_id, "decide")
+            comment, thread = decisions.lock_thread(appeal.comment_id, "decide")
             story = self.store.get_story_by_id(comment.story_id)
             before = _snapshot(comment)
             now = self.deps.clock()
             if kind is DecisionKind.REVERSE:
                 if _restricted_by(appealed, comment):
-                    hidden = [a for a in ancestors(comment, thread)
-                              if not (a.state.visible or a.state is CommentState.DELETED)]
-                    if hidden:
-                        raise Conflict(f"the comment it replies to ({hidden[0].id}) is {hidden[0].state.value}, so "
-                                       "readers could not reach it; approve that one first", field="parent_id")
+                    decisions.check_approvable(comment, thread)
                     comment.approve()
                 sanction_id = (appealed.before or {}).get("sanction_id")
                 if sanction_id:
                     self.store.lift_sanction(sanction_id, now)
             elif comment.state is CommentState.PENDING:
-                decisions._check_rejectable(comment, thread)
+                decisions.check_rejectable(comment, thread)
                 comment.reject()
-            comment.reviewed_at = now
-            comment.report_count = 0
-            review.place(comment, story)
-            decisions._save(comment, before)
-            self.store.resolve_reports(comment.id, kind.value, now)
-            made = self.store.add_decision(decisions._decision(
-                actor, kind, comment, story, reason=reason, prompted_by=f"appeal:{appeal.id}", before=before,
-                legal_ground=appealed.legal_ground if kind is DecisionKind.UPHOLD else "", at=now))
+            decisions.settle(comment, story, before, kind, now)
+            made = decisions.record(actor, kind, comment, story, reason=reason, prompted_by=f"appeal:{appeal.id}",
+                                    before=before, at=now,
+                                    legal_ground=appealed.legal_ground if kind is DecisionKind.UPHOLD else "")
             appeal.decided_at, appeal.outcome, appeal.decided_by = now, result, actor.label
             self.store.update_appeal(appeal)
-        decisions._published(actor, made)
+        decisions.announce(actor, made)
         return AppealDecided(appeal, made)
 
     # --- what the writer sees ---------------------------------------------------

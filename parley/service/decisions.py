@@ -184,7 +184,7 @@ class DecisionService:
         with self.store.atomic():
             decision = self._decide_locked(actor, comment_id, kind, reason=reason, notice=notice,
                                            legal_ground=legal_ground)
-        self._published(actor, decision)
+        self.announce(actor, decision)
         return decision
 
     def bulk(self, actor: Actor, comment_ids: Sequence, kind: str, *, reason: str = "",
@@ -209,41 +209,50 @@ class DecisionService:
                     raise type(exc)(f"comment {comment_id}: {exc.message}; nothing was decided",
                                     field="comment_ids") from None
         for decision in made:
-            self._published(actor, decision)
+            self.announce(actor, decision)
         return made
 
     def _decide_locked(self, actor: Actor, comment_id, kind: DecisionKind, *, reason: str, notice: str | None,
                        legal_ground: str = "", prompted_by: str | None = None) -> Decision:
-        comment, thread = self._for_moderator(comment_id, kind.value)
+        comment, thread = self.lock_thread(comment_id, kind.value)
         story = self.store.get_story_by_id(comment.story_id)
         before = _snapshot(comment)
         reports = self.store.list_reports(comment.id)
         now = self.deps.clock()
         if kind is DecisionKind.APPROVE:
-            hidden = [a for a in ancestors(comment, thread) if not (a.state.visible or a.state is CommentState.DELETED)]
-            if hidden:
-                raise Conflict(f"the comment it replies to ({hidden[0].id}) is {hidden[0].state.value}, "
-                               "so readers could not reach it; approve that one first", field="parent_id")
+            self.check_approvable(comment, thread)
             comment.approve()
         elif kind is DecisionKind.REJECT:
-            self._check_rejectable(comment, thread)
+            self.check_rejectable(comment, thread)
             comment.reject()
         elif kind is DecisionKind.FOLD:
             comment.fold_for_moderator(Notice.of(notice or "offensive"))
         elif kind is DecisionKind.DISMISS and comment.state is CommentState.PENDING and comment.queue == "reported":
             comment.approve()  # hidden only by reports, which are now dismissed
+        self.settle(comment, story, before, kind, now)
+        open_reports = [r for r in reports if r.resolved_at is None]
+        if prompted_by is None:
+            prompted_by = f"report:{open_reports[0].id}" if open_reports else (
+                "verdict" if comment.verdict is not None else "moderator")
+        return self.record(actor, kind, comment, story, reason=reason, prompted_by=prompted_by, before=before,
+                           legal_ground=legal_ground, at=now)
+
+    # --- how a decision lands (appeals land the same way) ----------------------------
+    def settle(self, comment: Comment, story: Story, before: dict, kind: DecisionKind, now: datetime) -> None:
+        """After a decision changed ``comment``: a moderator has looked (it leaves its open
+        queue, its reports count again from nought and are resolved by ``kind``) and the
+        change is written."""
         comment.reviewed_at = now
         comment.report_count = 0
         review.place(comment, story)
         self._save(comment, before)
-        open_reports = [r for r in reports if r.resolved_at is None]
         self.store.resolve_reports(comment.id, kind.value, now)
-        if prompted_by is None:
-            prompted_by = f"report:{open_reports[0].id}" if open_reports else (
-                "verdict" if comment.verdict is not None else "moderator")
-        return self.store.add_decision(self._decision(actor, kind, comment, story, reason=reason,
-                                                      prompted_by=prompted_by, before=before,
-                                                      legal_ground=legal_ground, at=now))
+
+    def check_approvable(self, comment: Comment, thread: list[Comment]) -> None:
+        hidden = [a for a in ancestors(comment, thread) if not (a.state.visible or a.state is CommentState.DELETED)]
+        if hidden:
+            raise Conflict(f"the comment it replies to ({hidden[0].id}) is {hidden[0].state.value}, "
+                           "so readers could not reach it; approve that one first", field="parent_id")
 
     def _save(self, comment: Comment, before: dict) -> None:
         """Write the decision's change: what readers see when it changed (which moves the
@@ -253,12 +262,12 @@ class DecisionService:
         else:
             self.store.update_comment(comment, was=before["state_enum"])
 
-    def _check_rejectable(self, comment: Comment, thread: list[Comment]) -> None:
+    def check_rejectable(self, comment: Comment, thread: list[Comment]) -> None:
         if any(c.state.visible for c in descendants(comment, thread)):
             raise Conflict("this comment has replies readers see; it cannot be hidden from under them",
                            field="comment_id")
 
-    def _for_moderator(self, comment_id, action: str) -> tuple[Comment, list[Comment]]:
+    def lock_thread(self, comment_id, action: str) -> tuple[Comment, list[Comment]]:
         """The comment and its whole thread, locked (the comment, then its root) for this
         transaction: every change to what readers see of a thread takes the same locks
         in the same order, so none reads a thread another is changing."""
@@ -270,25 +279,27 @@ class DecisionService:
         root = self.store.get_comment(comment.root_id, for_update=True) if comment.root_id else comment
         return comment, [root, *self.store.list_replies([root.id])]
 
-    def _decision(self, actor: Actor, kind: DecisionKind, comment: Comment | None, story: Story | None, *,
+    def record(self, actor: Actor, kind: DecisionKind, comment: Comment | None, story: Story | None, *,
                   reason: str, prompted_by: str = "moderator", before: dict | None = None, legal_ground: str = "",
                   author: Author | None = None, until=None, undoes: int | None = None,
                   at: datetime | None = None) -> Decision:
+        """Write the decision to the audit log (the statement of reasons its writer reads),
+        with the comment as the moderator saw it: text, context and verdict are training data."""
         context = {"story_title": story.title} if story else {}
         if comment is not None and comment.parent_id:
             parent = self.store.get_comment(comment.parent_id)
             if parent is not None:
                 context["parent_text"] = parent.body_source
         stored_before = None if before is None else {k: v for k, v in before.items() if k != "state_enum"}
-        return Decision(kind=kind, actor=actor.label, account_id=actor.account_id, reason=reason,
-                        automated=False, comment_id=comment.id if comment else None,
-                        author_id=(comment.author.id if comment else author.id if author else None),
-                        prompted_by=prompted_by, legal_ground=legal_ground,
-                        text=comment.body_source if comment else "", context=context,
-                        verdict=comment.verdict.to_dict() if comment and comment.verdict else None,
-                        before=stored_before, undoes=undoes, until=until, created_at=at or self.deps.clock())
+        return self.store.add_decision(Decision(
+            kind=kind, actor=actor.label, account_id=actor.account_id, reason=reason, automated=False,
+            comment_id=comment.id if comment else None,
+            author_id=(comment.author.id if comment else author.id if author else None),
+            prompted_by=prompted_by, legal_ground=legal_ground, text=comment.body_source if comment else "",
+            context=context, verdict=comment.verdict.to_dict() if comment and comment.verdict else None,
+            before=stored_before, undoes=undoes, until=until, created_at=at or self.deps.clock()))
 
-    def _published(self, actor: Actor, decision: Decision) -> None:
+    def announce(self, actor: Actor, decision: Decision) -> None:
         self.deps.events.publish(CommentDecided(actor.label, decision.id, decision.kind.value, decision.comment_id,
                                                 decision.author_id))
 
@@ -309,25 +320,20 @@ class DecisionService:
         if reject is None:
             reject = kind in (DecisionKind.BAN, DecisionKind.SUSPEND)
         with self.store.atomic():
-            comment, thread = self._for_moderator(comment_id, kind.value)
+            comment, thread = self.lock_thread(comment_id, kind.value)
             story = self.store.get_story_by_id(comment.story_id)
             before = _snapshot(comment)
             now = self.deps.clock()
             if reject and comment.state is not CommentState.REJECTED:
-                self._check_rejectable(comment, thread)
+                self.check_rejectable(comment, thread)
                 comment.reject()
-                comment.reviewed_at = now
-                comment.report_count = 0
-                review.place(comment, story)
-                self._save(comment, before)
-                self.store.resolve_reports(comment.id, kind.value, now)
+                self.settle(comment, story, before, kind, now)
             sanction = self.store.add_sanction(Sanction(
                 author_id=comment.author.id, kind=SANCTIONS[kind], reason=reason, decided_by=actor.label,
                 until=until, writer_key=comment.writer_key, created_at=now))
             before["sanction_id"] = sanction.id
-            decision = self.store.add_decision(self._decision(actor, kind, comment, story, reason=reason,
-                                                              before=before, until=until, at=now))
-        self._published(actor, decision)
+            decision = self.record(actor, kind, comment, story, reason=reason, before=before, until=until, at=now)
+        self.announce(actor, decision)
         return decision
 
     def lift(self, actor: Actor, sanction_id, *, reason: str = "") -> Decision:
@@ -341,10 +347,10 @@ class DecisionService:
                 raise NotFound("no sanction in force with that id", field="sanction_id")
             self.store.lift_sanction(sanction.id, self.deps.clock())
             author = self.store.get_author(sanction.author_id)
-            decision = self.store.add_decision(self._decision(
-                actor, DecisionKind.LIFT, None, None, reason=reason or f"lifted {sanction.kind.value}",
-                author=author, before={"sanction_id": sanction.id}))
-        self._published(actor, decision)
+            decision = self.record(actor, DecisionKind.LIFT, None, None, author=author,
+                                   before={"sanction_id": sanction.id},
+                                   reason=reason or f"lifted {sanction.kind.value}")
+        self.announce(actor, decision)
         return decision
 
     # --- undo -------------------------------------------------------------------
@@ -367,7 +373,7 @@ class DecisionService:
                                "this one is older", field="decision_id")
             comment = story = None
             if decision.comment_id is not None:
-                comment, _ = self._for_moderator(decision.comment_id, "restore")
+                comment, _ = self.lock_thread(decision.comment_id, "restore")
                 latest = self.store.list_decisions(AuditQuery(comment_id=comment.id, limit=1))
                 if latest and latest[0].id != decision.id:
                     raise Conflict("a later decision was made on this comment; undo that one first",
@@ -395,10 +401,9 @@ class DecisionService:
                 self.store.lift_sanction(before["sanction_id"], self.deps.clock())  # made by it: ended
             self.store.mark_undone(decision.id, self.deps.clock())
             author = self.store.get_author(decision.author_id) if decision.author_id else None
-            made = self.store.add_decision(self._decision(actor, DecisionKind.UNDO, comment, story,
-                                                          reason=f"undid {decision.kind.value}", author=author,
-                                                          undoes=decision.id))
-        self._published(actor, made)
+            made = self.record(actor, DecisionKind.UNDO, comment, story, reason=f"undid {decision.kind.value}",
+                               author=author, undoes=decision.id)
+        self.announce(actor, made)
         return made
 
     # --- the audit log -----------------------------------------------------------

@@ -122,7 +122,7 @@ class ReportService:
 
     def _locked(self, comment_id: int) -> tuple[Comment, list[Comment]]:
         """The comment and its thread, locked as every change to what readers see is
-        (the comment, then its root: see ``DecisionService._for_moderator``)."""
+        (the comment, then its root: see ``DecisionService.lock_thread``)."""
         comment = self.store.get_comment(comment_id, for_update=True)
         if comment is None or not comment.state.visible:
             raise NotFound("there is no comment readers can see with that id", field="comment_id")
