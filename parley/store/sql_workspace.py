@@ -128,12 +128,12 @@ class WorkspaceSQL:
         return f"{COMMENT_SELECT} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", params
 
     def queue_counts(self, story_id: int | None = None) -> dict[Queue, int]:
-        where, params = "c.queue IS NOT NULL", []
+        """From the counts the triggers of migration 0006 keep, never by counting a queue."""
+        where, params = "", []
         if story_id is not None:
-            where += " AND c.story_id = ?"
-            params.append(story_id)
-        found = dict(self._all(f"SELECT c.queue, COUNT(*) FROM comments c WHERE {where} GROUP BY c.queue", params))
-        return {q: found.get(q.value, 0) for q in Queue if q.open}
+            where, params = " WHERE story_id = ?", [story_id]
+        found = dict(self._all(f"SELECT queue, SUM(n) FROM queue_counts{where} GROUP BY queue", params))
+        return {q: int(found.get(q.value) or 0) for q in Queue if q.open}
 
     def list_by_writer(self, story_id: int, writer_key: str) -> list[Comment]:
         rows = self._all(f"{COMMENT_SELECT} WHERE c.writer_key = ? AND c.story_id = ?"

@@ -71,11 +71,18 @@ class SQLiteStore(SQLStore):
                 conn.close()
 
     def _run_script(self, conn, script: str) -> None:
-        # executescript() would commit the open transaction; run statement by statement.
-        for statement in script.split(";"):
-            if statement.strip() and not all(
-                    line.strip().startswith("--") or not line.strip() for line in statement.splitlines()):
-                conn.execute(statement)
+        # executescript() would commit the open transaction; run statement by statement, each
+        # ended where SQLite's own tokenizer says it is complete (a trigger's body holds ";",
+        # and so may a comment).
+        pending = ""
+        for piece in script.split(";"):
+            pending += piece + ";"
+            if sqlite3.complete_statement(pending):
+                if _has_code(pending):
+                    conn.execute(pending)
+                pending = ""
+        if _has_code(pending.rstrip(";")):
+            raise ValueError(f"migration ends inside a statement: {pending.strip()[:80]!r}")
 
     def close(self) -> None:
         with self._pool_lock:
@@ -84,3 +91,8 @@ class SQLiteStore(SQLStore):
             self._idle_readers.clear()
         with self._write_lock:
             self._writer.close()
+
+
+def _has_code(sql: str) -> bool:
+    """Whether ``sql`` holds anything but blanks, comments and semicolons."""
+    return any(line.strip().strip(";") and not line.strip().startswith("--") for line in sql.splitlines())

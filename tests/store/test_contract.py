@@ -294,6 +294,17 @@ def test_an_open_queue_lists_its_comments_highest_priority_first_on_any_story_or
     assert _ids(store.list_queue(QueuePage())) == _ids([urgent, tied])
     assert store.queue_counts()[Queue.HELD] == 2
     assert store.comment_counts(["story"]) == {"story": 2}
+    # The counts follow every way a comment moves: between open queues, and by update_review too.
+    tied.queue = Queue.APPEALS.value
+    store.update_review(tied)
+    reported.queue = None
+    store.update_review(reported)
+    assert store.queue_counts() == {Queue.HELD: 1, Queue.REPORTED: 0, Queue.FOLDED: 0, Queue.RESUBMITTED: 0,
+                                    Queue.APPEALS: 1}
+    assert store.queue_counts(other.id) == {Queue.HELD: 1, Queue.REPORTED: 0, Queue.FOLDED: 0,
+                                            Queue.RESUBMITTED: 0, Queue.APPEALS: 0}
+    store.update_review(tied)  # no move, no count
+    assert store.queue_counts(story.id)[Queue.APPEALS] == 1
 
 
 def test_the_decided_queues_list_the_latest_decision_first(store):

@@ -23,10 +23,12 @@ def _plan(store, sql: str, params) -> str:
             return "\n".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
     assert isinstance(store, PostgresStore)
     with store._tx() as conn:
-        # The planner rightly prefers a scan (or a bitmap of the index, then a sort) of a
-        # near-empty table; forbid both to see which index it would walk once the table is big.
+        # The planner rightly prefers a scan (or a bitmap of an index, or any index, then a
+        # sort) of a near-empty table; forbid them to see which index it would walk for a page
+        # once the table is big.
         conn.execute("SET LOCAL enable_seqscan = off")
         conn.execute("SET LOCAL enable_bitmapscan = off")
+        conn.execute("SET LOCAL enable_sort = off")
         rows = conn.execute(store._sql("EXPLAIN " + sql), params).fetchall()
         return "\n".join(r[0] for r in rows)
 
