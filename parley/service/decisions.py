@@ -114,10 +114,7 @@ class DecisionService:
         found = self.store.list_queue(page)
         more = len(found) > limit
         found = found[:limit]
-        stories = {story.id: story} if story else {}
-        for comment in found:
-            if comment.story_id not in stories:
-                stories[comment.story_id] = self.store.get_story_by_id(comment.story_id)
+        stories = {story.id: story} if story else self.store.stories_by_id({c.story_id for c in found})
         cursor = encode_cursor(f"queue:{queue.value}", queue_key(found[-1], queue)) if more else None
         return QueueView(queue, [QueueItem(c, stories[c.story_id]) for c in found], cursor,
                          self.store.queue_counts(story.id if story else None))

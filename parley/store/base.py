@@ -127,6 +127,10 @@ class Store(abc.ABC):
     def get_story_by_id(self, story_id: int) -> Story | None: ...
 
     @abc.abstractmethod
+    def stories_by_id(self, story_ids: Sequence[int]) -> dict[int, Story]:
+        """The stories with these ids, in one read."""
+
+    @abc.abstractmethod
     def update_story(self, story: Story) -> Story: ...
 
     @abc.abstractmethod

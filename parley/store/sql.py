@@ -162,6 +162,14 @@ class SQLStore(AccountsSQL, WorkspaceSQL, Store):
         row = self._one(f"SELECT {STORY_COLUMNS} FROM stories WHERE id = ?", (story_id,))
         return story_from_row(row) if row else None
 
+    def stories_by_id(self, story_ids: Sequence[int]) -> dict[int, Story]:
+        ids = list(story_ids)
+        if not ids:
+            return {}
+        where, params = self._in("id", ids)
+        return {s.id: s for s in map(story_from_row, self._all(f"SELECT {STORY_COLUMNS} FROM stories WHERE {where}",
+                                                                params))}
+
     def update_story(self, story: Story) -> Story:
         with self._tx() as conn:
             row = conn.execute(self._sql(

@@ -30,6 +30,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import orjson
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -180,11 +181,18 @@ def _ids(raw: str | None) -> list[str]:
 
 
 # --- rendering -------------------------------------------------------------------------
+# The same on every card: made once, not once a card.
+REJECT_OPTIONS = Markup("".join(f"<option>{escape(r)}</option>" for r in REJECT_REASONS)
+                        + '<option value="">Other (say why)</option>')
+FOLD_OPTIONS = Markup("".join(f'<option value="{escape(k)}">{escape(NOTICE_NAMES.get(k, k))}</option>'
+                              for k in NOTICE_ORDER))
+
+
 def _page(request: Request, template: str, status: int = 200, **context) -> Response:
     token, new_token = csrf_token(request)
     html = request.app.state.templates.get_template(template).render(
         csrf_token=token, queue_names=QUEUE_NAMES, queue_hints=QUEUE_HINTS, keys=KEYS,
-        reject_reasons=REJECT_REASONS, ban_reasons=BAN_REASONS, fold_kinds=NOTICE_ORDER, notice_names=NOTICE_NAMES,
+        reject_options=REJECT_OPTIONS, fold_options=FOLD_OPTIONS, ban_reasons=BAN_REASONS,
         done_texts=DONE_JSON, now=request.app.state.services.deps.clock(), **context)
     response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
     if new_token:

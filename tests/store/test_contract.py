@@ -375,3 +375,10 @@ def test_an_accounts_author_is_one_author_whatever_its_name(store):
     renamed = store.find_or_add_author(Author(display_name="Chief Editor", kind=AuthorKind.STAFF, account_id=one.id))
     assert renamed.id == a.id and renamed.display_name == "Chief Editor"
     assert store.get_author(a.id).display_name == "Chief Editor"
+
+
+def test_stories_are_read_by_their_ids_at_once(store):
+    a, b = store.add_story(Story(slug="a", title="A")), store.add_story(Story(slug="b", title="B"))
+    found = store.stories_by_id([b.id, a.id, 999_999])
+    assert {k: v.slug for k, v in found.items()} == {a.id: "a", b.id: "b"}
+    assert store.stories_by_id([]) == {}

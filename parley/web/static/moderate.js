@@ -179,11 +179,13 @@
     if (box) box.remove();
   }
 
+  // The next page is fetched while a few cards are left, so that working the queue never
+  // waits for it at the page's end.
+  var PREFETCH_AT = 5;
   function emptied() {
-    var empty = document.getElementById("mod-empty");
-    var none = live().length === 0;
-    if (empty) empty.hidden = !none;
-    if (none && document.getElementById("mod-load-more")) loadMore();
+    var empty = document.getElementById("mod-empty"), left = live().length;
+    if (empty) empty.hidden = left > 0;
+    if (left <= PREFETCH_AT && document.getElementById("mod-load-more")) loadMore();
   }
 
   // --- deciding ------------------------------------------------------------------
