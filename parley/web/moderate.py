@@ -49,10 +49,10 @@ from parley.web.routing import route
 from parley.web.security import CSRF_FIELD, check_csrf, csrf_token, set_csrf_cookie
 
 MAX_FORM_BYTES = 16 * 1024
-#: Cards on a page of a queue unless ``limit`` says otherwise: a card is many reads
-#: (history, sanctions, reports, decisions), and the script loads the next page as the
-#: list empties.
-CARDS_PER_PAGE = 25
+#: Cards on a page of a queue unless ``limit`` says otherwise. Ten keeps the first page
+#: quick to render and to lay out (benchmarks/workspace.py; 25 cards were 165 KB of HTML);
+#: the script fetches the next page while five cards are left, so the keyboard never waits.
+CARDS_PER_PAGE = 10
 MAX_BULK_FORM_BYTES = 32 * 1024  # MAX_BULK ticked ids and a reason
 #: The query parameters that say which page of which queue is shown, kept across decisions.
 QUEUE_PARAMS = ("queue", "story", "label", "min_score", "author", "cursor", "limit")
@@ -238,7 +238,7 @@ async def _queue(request: Request, params: dict[str, str], error: ParleyError | 
     if query.limit is None:
         query = dataclasses.replace(query, limit=CARDS_PER_PAGE)
     view, cards = await run_in_threadpool(services.decisions.queue_cards, actor, query)
-    made = await run_in_threadpool(_made, services, actor, params.get("done"))
+    made = await run_in_threadpool(_made, services, actor, params["done"]) if params.get("done") else []
     kept = {k: params[k] for k in QUEUE_PARAMS if params.get(k)}
     ids = [c.comment.id for c in cards]
     raw = params.get("selected", "")
