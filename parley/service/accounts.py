@@ -207,17 +207,20 @@ class AccountService:
         key = f"reset:addr:{client_addr}"
         self._throttle(now, (key, RESET_FAILURES_PER_ADDRESS))
         password = check_password(password)  # before the token is spent: a weak password keeps the link
-        account_id = None
-        if isinstance(token, str) and 0 < len(token) <= MAX_SECRET_CHARS:
-            account_id = self.store.use_password_reset(self.deps.digest(token), now)
-        account = self.store.get_account(account_id) if account_id is not None else None
+        # One transaction: a password refused for the account's own email rolls the link back too.
+        with self.store.atomic():
+            account_id = None
+            if isinstance(token, str) and 0 < len(token) <= MAX_SECRET_CHARS:
+                account_id = self.store.use_password_reset(self.deps.digest(token), now)
+            account = self.store.get_account(account_id) if account_id is not None else None
+            if account is not None:
+                account.password_hash = self._hasher.hash(check_password(password, email=account.email))
+                self.store.update_account(account)
+                self.store.revoke_sessions_of(account.id, now)
         if account is None:
             self.store.add_attempt(key, now)
             raise InvalidInput("this reset link is not valid: it was used already, it expired (links last an "
                                "hour), or it was never issued; ask an admin for a new one", field="token")
-        account.password_hash = self._hasher.hash(check_password(password, email=account.email))
-        self.store.update_account(account)
-        self.store.revoke_sessions_of(account.id, now)
         return account
 
     # --- single sign-on ------------------------------------------------------------
@@ -237,7 +240,9 @@ class AccountService:
         claims = self._verified_claims(token, secret)
         user = claims["user"]
         now = self.deps.clock()
-        if not self.store.use_jti(claims["jti"], _moment(claims["exp"]), now):
+        # Remembered for as long as the token is accepted, leeway included: a jti forgotten at
+        # ``exp`` could be replayed in the leeway after it.
+        if not self.store.use_jti(claims["jti"], _moment(claims["exp"]) + SSO_LEEWAY, now):
             raise InvalidInput("this token was used already (its jti was seen before): make a new token, "
                                "with a new jti, for every sign-in", field="token")
         account = self.store.find_account(sso_id=user["id"])
@@ -372,6 +377,10 @@ class AccountService:
         token = self.store.find_api_token(self.deps.digest(secret))
         if token is None or not token.live:
             return None
+        if token.created_by is not None:  # a disabled admin's tokens stop with them
+            creator = self.store.get_account(token.created_by)
+            if creator is None or creator.disabled:
+                return None
         now = self.deps.clock()
         if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
             self.store.touch_api_token(token.id, now)

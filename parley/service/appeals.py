@@ -126,22 +126,23 @@ class AppealService:
     def decide(self, actor: Actor, appeal_id, outcome: str, reason: str = "") -> AppealDecided:
         """Uphold or reverse the decision an appeal is against; never by its own moderator."""
         actor.require(Permission.MODERATE, "deciding appeals")
-        if outcome not in OUTCOMES:
+        if not isinstance(outcome, str) or outcome not in OUTCOMES:
             raise InvalidInput("outcome is uphold or reverse", field="outcome")
         kind, result = OUTCOMES[outcome]
         reason = clean_reason(reason, required=kind is DecisionKind.UPHOLD)
         appeal_id = whole_number(appeal_id, "appeal_id")
         decisions = self.services.decisions
         with self.store.atomic():
-            appeal = self.store.get_appeal(appeal_id)
-            if appeal is None:
+            found = self.store.get_appeal(appeal_id)
+            if found is None:
                 raise NotFound("no such appeal", field="appeal_id")
+            comment, thread = decisions.lock_thread(found.comment_id, "decide")
+            appeal = self.store.get_appeal(appeal_id)  # again, under the comment's lock: one decision wins
             if appeal.decided_at is not None:
                 raise Conflict(f"this appeal was {appeal.outcome} already", field="appeal_id")
             appealed = self.store.get_decision(appeal.decision_id)
             if not appealed.automated and _same_moderator(actor, appealed):
                 raise Forbidden(SAME_MODERATOR, field="appeal_id")
-            comment, thread = decisions.lock_thread(appeal.comment_id, "decide")
             story = self.store.get_story_by_id(comment.story_id)
             before = _snapshot(comment)
             now = self.deps.clock()
@@ -229,6 +230,9 @@ class AppealService:
 
 
 def _same_moderator(actor: Actor, decided: Decision) -> bool:
+    """Whether the actor may be the one who made the decision, counted broadly (DSA Art.
+    20(6) wants another person): the same account whatever it is called now, a token and
+    the account that issued it, or the same token."""
     if decided.account_id is not None and actor.account_id is not None:
         return decided.account_id == actor.account_id
     return decided.actor == actor.label

@@ -108,7 +108,9 @@ def parse_time(raw, field: str) -> datetime:
 
 
 def whole_number(raw, field: str) -> int:
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        raise InvalidInput(f"{field} must be a whole number", field=field)
+    if isinstance(raw, str) and not (raw.isascii() and raw.strip().lstrip("+-").isdigit()):
         raise InvalidInput(f"{field} must be a whole number", field=field)
     try:
         value = int(raw)

@@ -199,7 +199,7 @@ class DecisionService:
         ids = list(dict.fromkeys(whole_number(i, "comment_ids") for i in comment_ids))
         made = []
         with self.store.atomic():
-            for comment_id in ids:
+            for comment_id in self._in_lock_order(ids, deepest_first=kind is DecisionKind.REJECT):
                 try:
                     made.append(self._decide_locked(actor, comment_id, kind, reason=reason, notice=notice))
                 except (Conflict, NotFound) as exc:
@@ -209,9 +209,22 @@ class DecisionService:
             self.announce(actor, decision)
         return made
 
+    def _in_lock_order(self, ids: list[int], *, deepest_first: bool) -> list[int]:
+        """A selection thread by thread, in the order of their roots, so that two bulk
+        decisions running together take their threads' locks in one order. Within a thread,
+        parents before replies (an approval needs its parent shown), or replies first for a
+        rejection (a parent cannot be hidden from under its replies)."""
+        found = {c.id: c for c in self.store.comments_by_id(ids)}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFound(f"comment {missing[0]}: no such comment; nothing was decided", field="comment_ids")
+        sign = -1 if deepest_first else 1
+        return sorted(ids, key=lambda i: (found[i].root_id or i, sign * found[i].depth, i))
+
     def _decide_locked(self, actor: Actor, comment_id, kind: DecisionKind, *, reason: str, notice: str | None,
                        legal_ground: str = "", prompted_by: str | None = None) -> Decision:
         comment, thread = self.lock_thread(comment_id, kind.value)
+        self._no_open_appeal(comment)
         story = self.store.get_story_by_id(comment.story_id)
         before = _snapshot(comment)
         reports = self.store.list_reports(comment.id)
@@ -237,13 +250,24 @@ class DecisionService:
     # --- how a decision lands (appeals land the same way) ----------------------------
     def settle(self, comment: Comment, story: Story, before: dict, kind: DecisionKind, now: datetime) -> None:
         """After a decision changed ``comment``: a moderator has looked (it leaves its open
-        queue, its reports count again from nought and are resolved by ``kind``) and the
-        change is written."""
+        queue, its reports count again from nought and are resolved by ``kind``, which for an
+        appeal's outcome is what it did to the comment) and the change is written."""
         comment.reviewed_at = now
         comment.report_count = 0
         review.place(comment, story)
         self._save(comment, before)
+        if kind in (DecisionKind.UPHOLD, DecisionKind.REVERSE):  # reporters are told what became of it
+            kind = (DecisionKind.REJECT if comment.state is CommentState.REJECTED else
+                    DecisionKind.FOLD if comment.state is CommentState.FOLDED else DecisionKind.APPROVE)
         self.store.resolve_reports(comment.id, kind.value, now)
+
+    def _no_open_appeal(self, comment: Comment) -> None:
+        """An appealed comment is decided through its appeal, by another moderator (DSA
+        Art. 20(6)): a plain decision would leave the appeal waiting for ever."""
+        appeal = self.store.appeal_of(comment.id)
+        if appeal is not None and appeal.decided_at is None:
+            raise Conflict(f"its writer has appealed (appeal {appeal.id}): decide the appeal instead",
+                           field="comment_id")
 
     def check_approvable(self, comment: Comment, thread: list[Comment]) -> None:
         hidden = [a for a in ancestors(comment, thread) if not (a.state.visible or a.state is CommentState.DELETED)]
@@ -266,8 +290,9 @@ class DecisionService:
 
     def lock_thread(self, comment_id, action: str) -> tuple[Comment, list[Comment]]:
         """The comment and its whole thread, locked (the comment, then its root) for this
-        transaction: every change to what readers see of a thread takes the same locks
-        in the same order, so none reads a thread another is changing."""
+        transaction: every change to what readers see of a thread takes the same locks in the
+        same order (a reply's post and an edit too: the comment, then its root's reply
+        total), so none reads a thread another is changing."""
         comment = self.store.get_comment(whole_number(comment_id, "comment_id"), for_update=True)
         if comment is None:
             raise NotFound("no such comment", field="comment_id")
@@ -316,8 +341,12 @@ class DecisionService:
             until = self.deps.clock() + timedelta(days=days)
         if reject is None:
             reject = kind in (DecisionKind.BAN, DecisionKind.SUSPEND)
+        elif not isinstance(reject, bool):
+            raise InvalidInput("reject must be true or false", field="reject")
         with self.store.atomic():
             comment, thread = self.lock_thread(comment_id, kind.value)
+            if reject:
+                self._no_open_appeal(comment)
             story = self.store.get_story_by_id(comment.story_id)
             before = _snapshot(comment)
             now = self.deps.clock()
@@ -342,7 +371,8 @@ class DecisionService:
             sanction = self.store.get_sanction(sanction_id)
             if sanction is None or not sanction.active(self.deps.clock()):
                 raise NotFound("no sanction in force with that id", field="sanction_id")
-            self.store.lift_sanction(sanction.id, self.deps.clock())
+            if not self.store.lift_sanction(sanction.id, self.deps.clock()):
+                raise Conflict("this sanction was lifted already", field="sanction_id")
             author = self.store.get_author(sanction.author_id)
             decision = self.record(actor, DecisionKind.LIFT, None, None, author=author,
                                    before={"sanction_id": sanction.id},
@@ -351,39 +381,57 @@ class DecisionService:
         return decision
 
     # --- undo -------------------------------------------------------------------
-    def undo(self, actor: Actor, decision_id) -> Decision:
+    def undo(self, actor: Actor, decision_id, *, also: Sequence = ()) -> list[Decision]:
         """Take back one's own latest decision on a comment within ``PARLEY_UNDO_SECONDS``:
-        the comment returns to what it was (its queue too) and a sanction it made ends."""
+        the comment returns to what it was (its queue too), a sanction it made ends and one it
+        lifted is back. ``also``: the other decisions of a bulk decision, undone with it in the
+        same transaction, all or none. Returns the undo entries, latest decision's first."""
         actor.require(Permission.MODERATE, "undoing decisions")
-        decision_id = whole_number(decision_id, "decision_id")
+        ids = list(dict.fromkeys(whole_number(d, "decision_id") for d in [decision_id, *also]))
+        if len(ids) > MAX_BULK:
+            raise InvalidInput(f"at most {MAX_BULK} decisions at once", field="decision_id")
         with self.store.atomic():
-            decision = self.store.get_decision(decision_id)
-            if decision is None:
-                raise NotFound("no such decision", field="decision_id")
-            if decision.actor != actor.label:
-                raise Conflict("only the moderator who made a decision can undo it", field="decision_id")
-            if decision.undone_at is not None or decision.kind is DecisionKind.UNDO:
-                raise Conflict("this decision was undone already", field="decision_id")
-            window = timedelta(seconds=self.deps.config.undo_seconds)
-            if self.deps.clock() > decision.created_at + window:
-                raise Conflict(f"decisions can be undone for {self.deps.config.undo_seconds} seconds; "
-                               "this one is older", field="decision_id")
-            comment = story = None
-            if decision.comment_id is not None:
-                comment, _ = self.lock_thread(decision.comment_id, "restore")
-                latest = self.store.list_decisions(AuditQuery(comment_id=comment.id, limit=1))
-                if latest and latest[0].id != decision.id:
-                    raise Conflict("a later decision was made on this comment; undo that one first",
-                                   field="decision_id")
-                appeal = self.store.appeal_of(comment.id)
-                if appeal is not None and appeal.decision_id == decision.id and appeal.decided_at is None:
-                    raise Conflict("its writer has appealed this decision: decide the appeal instead",
-                                   field="decision_id")
-                story = self.store.get_story_by_id(comment.story_id)
-            before = decision.before or {}
-            if comment is not None and "state" in before:
+            made = [self._undo_locked(actor, d) for d in sorted(ids, reverse=True)]
+        for entry in made:
+            self.announce(actor, entry)
+        return made
+
+    def _undo_locked(self, actor: Actor, decision_id: int) -> Decision:
+        decision = self.store.get_decision(decision_id)
+        if decision is None:
+            raise NotFound("no such decision", field="decision_id")
+        if not _made_by(actor, decision):
+            raise Conflict("only the moderator who made a decision can undo it", field="decision_id")
+        if decision.undone_at is not None or decision.kind is DecisionKind.UNDO:
+            raise Conflict("this decision was undone already", field="decision_id")
+        if decision.kind in (DecisionKind.UPHOLD, DecisionKind.REVERSE):
+            raise Conflict("an appeal's outcome is final: its writer has been told it", field="decision_id")
+        window = timedelta(seconds=self.deps.config.undo_seconds)
+        if self.deps.clock() > decision.created_at + window:
+            raise Conflict(f"decisions can be undone for {self.deps.config.undo_seconds} seconds; "
+                           "this one is older", field="decision_id")
+        comment = story = None
+        before = decision.before or {}
+        if decision.comment_id is not None:
+            comment, thread = self.lock_thread(decision.comment_id, "restore")
+            latest = self.store.list_decisions(AuditQuery(comment_id=comment.id, limit=1))
+            if latest and latest[0].id != decision.id:
+                raise Conflict("a later decision was made on this comment; undo that one first",
+                               field="decision_id")
+            appeal = self.store.appeal_of(comment.id)
+            if appeal is not None and appeal.decision_id == decision.id and appeal.decided_at is None:
+                raise Conflict("its writer has appealed this decision: decide the appeal instead",
+                               field="decision_id")
+            story = self.store.get_story_by_id(comment.story_id)
+            if "state" in before:
                 was = comment.state
                 comment.state = CommentState(before["state"])
+                # The thread may have moved since: what was shown must still hang where readers
+                # reach it, and what was hidden must not have replies readers see.
+                if comment.state.visible and not was.visible:
+                    self.check_approvable(comment, thread)
+                elif was.visible and not comment.state.visible:
+                    self.check_rejectable(comment, thread)
                 comment.notices = tuple(Notice(n["kind"], n["text"]) for n in before["notices"])
                 reviewed = before.get("reviewed_at")
                 comment.reviewed_at = datetime.fromisoformat(reviewed) if reviewed else None
@@ -392,16 +440,14 @@ class DecisionService:
                 comment.priority = review.priority(comment, story) if comment.queue else 0
                 self.store.update_comment(comment, was=was)
                 self.store.reopen_reports(comment.id, decision.created_at)  # those this decision resolved
-            if before.get("sanction_id") and decision.kind is DecisionKind.LIFT:
-                self.store.restore_sanction(before["sanction_id"])  # lifted by it: in force again
-            elif before.get("sanction_id"):
-                self.store.lift_sanction(before["sanction_id"], self.deps.clock())  # made by it: ended
-            self.store.mark_undone(decision.id, self.deps.clock())
-            author = self.store.get_author(decision.author_id) if decision.author_id else None
-            made = self.record(actor, DecisionKind.UNDO, comment, story, reason=f"undid {decision.kind.value}",
-                               author=author, undoes=decision.id)
-        self.announce(actor, made)
-        return made
+        if before.get("sanction_id") and decision.kind is DecisionKind.LIFT:
+            self.store.restore_sanction(before["sanction_id"])  # lifted by it: in force again
+        elif before.get("sanction_id"):
+            self.store.lift_sanction(before["sanction_id"], self.deps.clock())  # made by it: ended
+        self.store.mark_undone(decision.id, self.deps.clock())
+        author = self.store.get_author(decision.author_id) if decision.author_id else None
+        return self.record(actor, DecisionKind.UNDO, comment, story, reason=f"undid {decision.kind.value}",
+                           author=author, undoes=decision.id)
 
     # --- the audit log -----------------------------------------------------------
     def audit(self, actor: Actor, query: AuditQuery) -> list[Decision]:
@@ -448,6 +494,14 @@ def thread_order(root: Comment, replies: Sequence[Comment]) -> list[Comment]:
         out.append(c)
         stack.extend(reversed(children.get(c.id, ())))
     return out
+
+
+def _made_by(actor: Actor, decision: Decision) -> bool:
+    """Whether the actor made the decision (and so may undo it): the same token, or the same
+    account whatever it is called now."""
+    if actor.is_account and decision.account_id is not None and not decision.actor.startswith("token:"):
+        return decision.account_id == actor.account_id
+    return decision.actor == actor.label
 
 
 def _csv_safe(value: str) -> str:
@@ -500,6 +554,6 @@ def clean_text(raw, field: str, limit: int) -> str:
 
 def clean_notice(raw) -> str:
     notice = raw or "offensive"
-    if notice not in MODERATION_NOTICE_KINDS:
+    if not isinstance(notice, str) or notice not in MODERATION_NOTICE_KINDS:
         raise InvalidInput(f"notice must be one of {', '.join(FOLD_KINDS)}", field="notice")
     return notice

@@ -215,8 +215,10 @@ class ReportService:
 
 def reporter_key(actor: Actor) -> str | None:
     """Who a reporter is, to count them once per comment and show them their own reports:
-    their account or guest cookie (``Actor.writer_key``), or their API token."""
-    if actor.writer_key is not None:
+    their account or guest cookie (``Actor.writer_key``), or their API token. A browser
+    that sent no cookie (``Actor.recognised`` is False) is known by nothing yet: a report
+    from it could be repeated with a fresh cookie each time."""
+    if actor.writer_key is not None and actor.recognised:
         return actor.writer_key
     if actor.token_id is not None:
         return f"token:{actor.token_id}"

@@ -162,6 +162,10 @@ class Store(abc.ABC):
         that a change computed from what was read cannot race another."""
 
     @abc.abstractmethod
+    def comments_by_id(self, comment_ids: Sequence[int]) -> list[Comment]:
+        """The comments with these ids that exist, in any state, in one read."""
+
+    @abc.abstractmethod
     def find_by_idempotency_key(self, story_id: int, key: str) -> Comment | None: ...
 
     @abc.abstractmethod
@@ -287,7 +291,8 @@ class Store(abc.ABC):
     def get_sanction(self, sanction_id: int) -> Sanction | None: ...
 
     @abc.abstractmethod
-    def lift_sanction(self, sanction_id: int, at: datetime) -> None: ...
+    def lift_sanction(self, sanction_id: int, at: datetime) -> bool:
+        """End a sanction in force; False when it was lifted already."""
 
     @abc.abstractmethod
     def restore_sanction(self, sanction_id: int) -> None:

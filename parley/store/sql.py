@@ -253,6 +253,12 @@ class SQLStore(AccountsSQL, WorkspaceSQL, Store):
         row = self._one(f"{COMMENT_SELECT} WHERE c.id = ?{lock}", (comment_id,))
         return comment_from_row(row) if row else None
 
+    def comments_by_id(self, comment_ids: Sequence[int]) -> list[Comment]:
+        if not comment_ids:
+            return []
+        where, params = self._in("c.id", list(comment_ids))
+        return [comment_from_row(r) for r in self._all(f"{COMMENT_SELECT} WHERE {where}", params)]
+
     def find_by_idempotency_key(self, story_id: int, key: str) -> Comment | None:
         row = self._one(f"{COMMENT_SELECT} WHERE c.story_id = ? AND c.idempotency_key = ?", (story_id, key))
         return comment_from_row(row) if row else None

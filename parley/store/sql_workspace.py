@@ -324,10 +324,10 @@ class WorkspaceSQL:
                          (author_id, writer_key, to_us(now)))
         return [_sanction(r) for r in rows]
 
-    def lift_sanction(self, sanction_id: int, at: datetime) -> None:
+    def lift_sanction(self, sanction_id: int, at: datetime) -> bool:
         with self._tx() as conn:
-            conn.execute(self._sql("UPDATE sanctions SET lifted_at = ? WHERE id = ? AND lifted_at IS NULL"),
-                         (to_us(at), sanction_id))
+            return conn.execute(self._sql("UPDATE sanctions SET lifted_at = ? WHERE id = ? AND lifted_at IS NULL"),
+                                (to_us(at), sanction_id)).rowcount == 1
 
     def restore_sanction(self, sanction_id: int) -> None:
         with self._tx() as conn:

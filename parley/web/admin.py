@@ -11,6 +11,7 @@ from starlette.responses import Response, StreamingResponse
 from parley.domain import Comment, Decision, Permission, Report, Sanction
 from parley.errors import InvalidInput
 from parley.service import QueueQuery
+from parley.service.cleaning import whole_number
 from parley.service.decisions import Card
 from parley.store import AuditQuery
 from parley.web.api import comment_json, query_limit
@@ -72,10 +73,7 @@ def queue_query(params) -> QueueQuery:
         min_score = float(min_score) if min_score is not None else None
     except ValueError:
         raise InvalidInput("min_score must be a number", field="min_score") from None
-    try:
-        author = int(author) if author is not None else None
-    except ValueError:
-        raise InvalidInput("author must be an author id", field="author") from None
+    author = whole_number(author, "author") if author is not None else None
     return QueueQuery(queue=params.get("queue") or "held", story=params.get("story") or None,
                       label=params.get("label") or None, min_score=min_score, author_id=author,
                       cursor=params.get("cursor") or None, limit=query_limit(params.get("limit")))
@@ -158,21 +156,25 @@ async def lift(request: Request) -> Response:
 
 
 async def undo(request: Request) -> Response:
+    """Undo a decision; ``{"also": [ids]}`` undoes the rest of a bulk decision with it, all or none."""
     actor = await actor_of(request)
-    decision = await run_in_threadpool(request.app.state.services.decisions.undo, actor,
-                                       request.path_params["decision_id"])
-    return JSONResponse(decision_json(decision))
+    data = await _optional_json(request)
+    also = data.get("also") or []
+    if not isinstance(also, list):
+        raise InvalidInput("also is a list of decision ids", field="also")
+    made = await run_in_threadpool(request.app.state.services.decisions.undo, actor,
+                                   request.path_params["decision_id"], also=also)
+    named = request.path_params["decision_id"]
+    answer = decision_json(next(d for d in made if d.undoes == named))
+    if also:
+        answer["undone"] = [decision_json(d) for d in made]
+    return JSONResponse(answer)
 
 
 def audit_query(params) -> AuditQuery:
     def number(name: str) -> int | None:
         raw = params.get(name)
-        if not raw:
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            raise InvalidInput(f"{name} must be a whole number", field=name) from None
+        return whole_number(raw, name) if raw else None
 
     return AuditQuery(text=params.get("q") or None, kind=params.get("decision") or None,
                       comment_id=number("comment"), author_id=number("author"), before_id=number("before"),

@@ -166,7 +166,7 @@ def _flash(actor: Actor, made: list[Decision]) -> Flash | None:
 
 def _made(services, actor: Actor, raw: str | None) -> list[Decision]:
     """The decisions a flash line reports (``done=<ids>`` after a form), as the audit log has them."""
-    ids = {int(p) for p in (raw or "").split(",")[:MAX_BULK] if p.isdigit() and len(p) < 19}
+    ids = {int(p) for p in (raw or "").split(",")[:MAX_BULK] if p.isascii() and p.isdigit() and len(p) < 19}
     if not ids:
         return []
     with contextlib.suppress(ParleyError):  # no flash rather than no page
@@ -177,7 +177,7 @@ def _made(services, actor: Actor, raw: str | None) -> list[Decision]:
 
 
 def _ids(raw: str | None) -> list[str]:
-    return [p for p in (raw or "").split(",") if p.strip()][:MAX_BULK]
+    return [p for p in (raw or "").split(",") if p.strip()][:MAX_BULK]  # each checked by the service
 
 
 # --- rendering -------------------------------------------------------------------------
@@ -242,7 +242,7 @@ async def _queue(request: Request, params: dict[str, str], error: ParleyError | 
     kept = {k: params[k] for k in QUEUE_PARAMS if params.get(k)}
     ids = [c.comment.id for c in cards]
     raw = params.get("selected", "")
-    selected = int(raw) if raw.isdigit() and int(raw) in ids else (ids[0] if ids else None)
+    selected = int(raw) if raw.isascii() and raw.isdigit() and int(raw) in ids else (ids[0] if ids else None)
     now = services.deps.clock()
     views = []
     for i, card in enumerate(cards):
@@ -363,8 +363,8 @@ def _sanction(services, actor: Actor, form: dict, path: Mapping) -> Done:
 def _undo(services, actor: Actor, form: dict, path: Mapping) -> Done:
     """Take back a decision (and, for a bulk decision, the others in ``also``); the card it
     was on comes back selected."""
-    made = [services.decisions.undo(actor, d) for d in [path["decision_id"], *_ids(form.get("also"))]]
-    return made, made[0].comment_id
+    made = services.decisions.undo(actor, path["decision_id"], also=_ids(form.get("also")))
+    return made, next(d.comment_id for d in made if d.undoes == path["decision_id"])
 
 
 def _bulk(services, actor: Actor, form: dict, path: Mapping) -> Done:

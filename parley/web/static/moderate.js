@@ -273,13 +273,10 @@
     var done = last;
     last = null;
     clearError();
-    var chain = Promise.resolve([]);
-    done.ids.slice().reverse().forEach(function (id) {
-      chain = chain.then(function (made) {
-        return send(API + "/decisions/" + id + "/undo").then(function (d) { made.push(d); return made; });
-      });
-    });
-    chain.then(function (made) {
+    // One request for a bulk decision too: the server undoes all of it or none.
+    var rest = done.ids.slice(1);
+    send(API + "/decisions/" + done.ids[0] + "/undo", rest.length ? { also: rest } : undefined).then(function (answer) {
+      var made = answer.undone || [answer];
       for (var i = done.removed.length - 1; i >= 0; i--) {
         var r = done.removed[i];
         r.parent.insertBefore(r.card, r.before && r.before.parentNode === r.parent ? r.before : null);

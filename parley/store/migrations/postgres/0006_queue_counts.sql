@@ -6,6 +6,8 @@ CREATE TABLE queue_counts (
     n         INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (story_id, queue)
 );
+-- No instance may move a comment between the count and the trigger that keeps it.
+LOCK TABLE comments IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO queue_counts (story_id, queue, n)
     SELECT story_id, queue, COUNT(*) FROM comments WHERE queue IS NOT NULL GROUP BY story_id, queue;
 

@@ -71,6 +71,8 @@ ALTER TABLE comments ADD COLUMN reviewed_at INTEGER;
 ALTER TABLE comments ADD COLUMN top_label TEXT;
 ALTER TABLE comments ADD COLUMN top_score REAL NOT NULL DEFAULT 0;
 UPDATE comments SET queue = 'held' WHERE state = 'pending';
+-- Comments rejected before: decided when they were written, so that Rejected lists them.
+UPDATE comments SET reviewed_at = created_at WHERE state = 'rejected';
 
 CREATE INDEX comments_open_queue ON comments (queue, priority DESC, id) WHERE queue IS NOT NULL;
 CREATE INDEX comments_open_queue_by_story ON comments (story_id, queue, priority DESC, id) WHERE queue IS NOT NULL;
