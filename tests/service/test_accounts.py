@@ -384,3 +384,32 @@ def test_only_admins_handle_tokens_and_names_are_plain(accounts):
     assert refused.value.field == "role"
     token, _ = accounts.create_token(CLI, name="ci.deploy-1", role="moderator")
     assert token.created_by is None
+
+
+def test_sso_refuses_a_replay_in_the_leeway_after_exp(accounts, clock):
+    """A token is accepted up to 60 s past exp; its jti must be remembered that long too."""
+    token = coral_token(exp=int(clock.now.timestamp()) + 5)
+    accounts.sso_login(token=token, client_addr="a")
+    clock.advance(seconds=30)  # past exp, inside the leeway: the token itself still verifies
+    with pytest.raises(InvalidInput) as replayed:
+        accounts.sso_login(token=token, client_addr="b")
+    assert "used already" in replayed.value.message
+
+
+def test_a_disabled_admins_tokens_stop_with_them(accounts, store):
+    admin = accounts.create_account(CLI, email="boss@example.org", password=PASSWORD, role=Role.ADMIN,
+                                    display_name="Boss")
+    _, secret = accounts.create_token(admin.actor(), name="ci", role=Role.STAFF)
+    assert accounts.actor_for_token(secret) is not None
+    admin.disabled = True
+    store.update_account(admin)
+    assert accounts.actor_for_token(secret) is None
+
+
+def test_a_reset_refused_for_the_accounts_own_email_keeps_its_link(accounts):
+    accounts.create_account(CLI, email="carol.smith@example.org", password=PASSWORD, role=Role.STAFF,
+                            display_name="Carol")
+    link = accounts.issue_reset(CLI, "carol.smith@example.org")
+    with pytest.raises(InvalidInput):
+        accounts.reset_password(token=link, password="carol.smith@example.org", client_addr="a")
+    accounts.reset_password(token=link, password="a brand new passphrase", client_addr="a")

@@ -169,3 +169,20 @@ def test_an_appealed_decision_cannot_be_undone_under_the_appeal(store, rejected)
     assert "appealed" in err.value.message
     stored = store.get_comment(comment.id)
     assert stored.queue == Queue.APPEALS and stored.state is CommentState.REJECTED
+
+
+def test_an_appealed_comment_is_decided_through_its_appeal_and_its_outcome_stands(store, rejected):
+    services, comment, first, decision = rejected
+    appeal = services.appeals.appeal(WRITER, comment.id, "I was quoting the article.")
+    for decide in (lambda: services.decisions.decide(first, comment.id, "approve"),
+                   lambda: services.decisions.sanction(first, comment.id, "ban", reason="Abuse")):
+        with pytest.raises(Conflict) as err:
+            decide()
+        assert "appeal" in err.value.message
+    second = moderator(store, "Second")
+    outcome = services.appeals.decide(second, appeal.id, "uphold", "It attacks a person.")
+    with pytest.raises(Conflict) as final:
+        services.decisions.undo(second, outcome.decision.id)
+    assert "final" in final.value.message
+    assert store.get_appeal(appeal.id).outcome == "upheld"
+    assert store.get_comment(comment.id).state is CommentState.REJECTED

@@ -145,3 +145,28 @@ def test_the_audit_log_searches_and_exports_csv_a_spreadsheet_cannot_run(store, 
     assert rows[1][3] == "reject" and rows[1][6].startswith("'=")
     with pytest.raises(Forbidden):
         list(services.decisions.audit_csv(WRITER, AuditQuery()))
+
+
+def test_undo_keeps_the_thread_whole_and_a_bulk_undo_is_all_or_none(store, desk):
+    services, first, _ = desk
+    parent = post(services, WRITER, "The parent.")
+    services.decisions.decide(first, parent.id, "reject", reason="Off topic")
+    reply_ok = post(services, guest("b"), "Another root.")
+    # A reply rejected, then its root: undoing the reply's reject would show it under a
+    # comment readers cannot see.
+    root = post(services, WRITER, "A root.")
+    reply = post(services, guest("b"), "A reply.", parent=root.id)
+    reply_rejected = services.decisions.decide(first, reply.id, "reject", reason="Rude")
+    services.decisions.decide(first, root.id, "reject", reason="Rude too")
+    with pytest.raises(Conflict):  # the reply would be shown under a rejected root
+        services.decisions.undo(first, reply_rejected.id)
+    assert store.get_comment(reply.id).state is CommentState.REJECTED
+    made = services.decisions.bulk(first, [reply_ok.id], "fold", notice="spam")
+    late = services.decisions.decide(first, parent.id, "approve")
+    with pytest.raises(Conflict):  # one of the two cannot be undone (not its latest): neither is
+        services.decisions.undo(first, made[0].id, also=[reply_rejected.id])
+    assert store.get_comment(reply_ok.id).state is CommentState.FOLDED
+    undone = services.decisions.undo(first, made[0].id, also=[late.id])
+    assert {d.undoes for d in undone} == {made[0].id, late.id}
+    assert store.get_comment(reply_ok.id).state is CommentState.PUBLISHED
+    assert store.get_comment(parent.id).state is CommentState.REJECTED

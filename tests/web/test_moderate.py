@@ -386,3 +386,10 @@ def test_guests_commenters_and_staff_are_refused(server, role):
             assert "needs the moderator role" in r.text
     assert services.store.get_comment(comment_id).state is CommentState.PENDING
     assert services.store.list_sanctions(services.store.get_comment(comment_id).author.id) == []
+
+
+def test_odd_numbers_in_the_address_are_refused_or_ignored_never_a_500(desk):
+    for path in ("/moderate?selected=%C2%B2", "/moderate?done=%C2%B2", "/moderate?author=99999999999999999999999",
+                 "/moderate/audit?before=99999999999999999999999", "/moderate/audit?comment=%C2%B2"):
+        answer = desk.http.get(path)
+        assert answer.status_code in (200, 422), (path, answer.status_code)
