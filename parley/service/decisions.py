@@ -144,9 +144,10 @@ class DecisionService:
     def queue_cards(self, actor: Actor, query: QueueQuery) -> tuple[QueueView, list[Card]]:
         """A page of a queue with a card for each comment (its thread left out): a few
         queries for the page, whatever its length."""
-        view = self.queue(actor, query)
-        stories = {i.story.id: i.story for i in view.items}
-        return view, self._cards([i.comment for i in view.items], stories, {})
+        with self.store.reading():
+            view = self.queue(actor, query)
+            stories = {i.story.id: i.story for i in view.items}
+            return view, self._cards([i.comment for i in view.items], stories, {})
 
     def _cards(self, comments: list[Comment], stories: dict[int, Story],
                threads: dict[int, list[Comment]]) -> list[Card]:

@@ -107,6 +107,11 @@ class Store(abc.ABC):
     def atomic(self) -> contextlib.AbstractContextManager[None]:
         """One transaction: every store write inside it commits together or not at all."""
 
+    @abc.abstractmethod
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """Several reads on one connection (one checkout from the pool, not one a read), for a
+        page that needs many. Not a transaction: write only inside ``atomic()``."""
+
     # --- meta ----------------------------------------------------------------
     @abc.abstractmethod
     def get_meta(self, key: str) -> str | None: ...

@@ -73,8 +73,21 @@ class SQLStore(AccountsSQL, WorkspaceSQL, Store):
                 self._local.conn = None
 
     @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        current = getattr(self._local, "conn", None) or getattr(self._local, "read_conn", None)
+        if current is not None:
+            yield
+            return
+        with self._read_connection() as conn:
+            self._local.read_conn = conn
+            try:
+                yield
+            finally:
+                self._local.read_conn = None
+
+    @contextlib.contextmanager
     def _reader(self):
-        current = getattr(self._local, "conn", None)
+        current = getattr(self._local, "conn", None) or getattr(self._local, "read_conn", None)
         if current is not None:
             yield current
         else:
