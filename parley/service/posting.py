@@ -23,6 +23,7 @@ from parley.domain import (
     Notice,
     Permission,
     Role,
+    Sanction,
     SanctionKind,
     Story,
 )
@@ -140,7 +141,9 @@ class PostingService:
         if not imported:
             if not story.comments_open:
                 raise CommentsClosed("comments on this story are closed", field="story")
-            rule = self._sanctioned(actor, author)
+            known = self.store.find_author(author.identity_key)
+            sanctions = self.store.active_sanctions(known.id if known else None, actor.writer_key, self.deps.clock())
+            rule = self._sanctioned(sanctions)
             wait = self.deps.rate_limiter.check(f"addr:{actor.client_addr}", author.identity_key)
             if wait is not None:
                 raise RateLimited(f"too many comments; try again in {wait} s", retry_after=wait)
@@ -157,7 +160,7 @@ class PostingService:
             if verdict is not None:
                 if verdict.action is Action.REPHRASE:
                     raise _sent_back(REPHRASE_MESSAGE, body, verdict)
-                if verdict.action is Action.HOLD and rule is None and self._trusted(author):
+                if verdict.action is Action.HOLD and rule is None and self._trusted(known, sanctions):
                     verdict = dataclasses.replace(verdict, action=Action.PUBLISH)
                 comment.moderate(verdict)
         if rule is not None and comment.state.visible:
@@ -208,11 +211,10 @@ class PostingService:
         same_writer = earlier.writer_key is not None and earlier.writer_key == actor.writer_key
         return Posted(earlier, self._writers_token(earlier) if same_writer else None, created=False)
 
-    def _sanctioned(self, actor: Actor, author: Author) -> str | None:
+    @staticmethod
+    def _sanctioned(sanctions: Sequence[Sanction]) -> str | None:
         """Refuse a banned or suspended writer (with the reason and the end of a
         suspension); the rule that holds their comment when they are pre-moderated."""
-        known = self.store.find_author(author.identity_key)
-        sanctions = self.store.active_sanctions(known.id if known else None, actor.writer_key, self.deps.clock())
         for s in sanctions:
             if s.kind is SanctionKind.BAN:
                 raise Forbidden(f"you may not comment here: a moderator banned this account ({s.reason})",
@@ -225,12 +227,11 @@ class PostingService:
             return PREMODERATION
         return None
 
-    def _trusted(self, author: Author) -> bool:
+    def _trusted(self, known: Author | None, sanctions: Sequence[Sanction]) -> bool:
         """Trusted by a moderator, or by enough approved comments (``PARLEY_TRUST_AFTER``)."""
-        known = self.store.find_author(author.identity_key)
         if known is None:
             return False
-        if any(s.kind is SanctionKind.TRUST for s in self.store.active_sanctions(known.id, None, self.deps.clock())):
+        if any(s.kind is SanctionKind.TRUST and s.author_id == known.id for s in sanctions):
             return True
         after = self.config.trust_after
         return bool(after) and self.store.author_history(known.id).approved >= after
@@ -355,10 +356,8 @@ class PostingService:
 
     def own_hidden(self, actor: Actor, story: Story) -> list[Comment]:
         """The actor's own comments on this story that readers cannot see (held or
-        rejected): shown to them alone, on every visit."""
-        if actor.writer_key is None:
-            return []
-        return self.store.list_by_writer(story.id, actor.writer_key)
+        rejected), oldest first: shown to them alone, on every visit."""
+        return hidden_among(self.own_restricted(actor, story=story))
 
     def own_comment(self, actor: Actor, comment_id) -> Comment:
         """One of the actor's own comments, in any state but deleted (held and rejected
@@ -378,7 +377,7 @@ class PostingService:
         (``appeals.statements_for``)."""
         if not 1 <= limit <= 200:
             raise InvalidInput("limit must be between 1 and 200", field="limit")
-        if actor.writer_key is None:
+        if actor.writer_key is None or not actor.recognised:  # a writer new to us has written nothing
             return []
         return self.store.list_writer_comments(actor.writer_key, limit, story_id=story.id if story else None)
 
@@ -415,6 +414,12 @@ class PostingService:
         replies = self.store.list_replies([r.id for r in roots])
         next_cursor = encode_cursor(sort, sort_key(roots[-1], sort)) if more else None
         return ThreadPage(story, arrange(roots, replies), next_cursor, sort)
+
+
+def hidden_among(restricted: Sequence[Comment]) -> list[Comment]:
+    """Of a writer's restricted comments (newest first, as ``own_restricted`` lists them),
+    those readers cannot see, oldest first."""
+    return [c for c in reversed(restricted) if not c.state.visible]
 
 
 def _sent_back(message: str, body: str, verdict: Verdict) -> Rephrase:

@@ -197,11 +197,6 @@ class Store(abc.ABC):
         """How many comments wait in each open queue (every story's, or one's)."""
 
     @abc.abstractmethod
-    def list_by_writer(self, story_id: int, writer_key: str) -> list[Comment]:
-        """The comments on a story that this writer wrote and readers cannot see
-        (held or rejected), oldest first: what its writer alone is shown."""
-
-    @abc.abstractmethod
     def list_writer_comments(self, writer_key: str, limit: int, *, story_id: int | None = None) -> list[Comment]:
         """This writer's latest comments that moderation restricted, newest first, on any
         story (or on ``story_id``'s): held or rejected now, or ever the subject of a

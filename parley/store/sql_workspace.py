@@ -135,12 +135,6 @@ class WorkspaceSQL:
         found = dict(self._all(f"SELECT queue, SUM(n) FROM queue_counts{where} GROUP BY queue", params))
         return {q: int(found.get(q.value) or 0) for q in Queue if q.open}
 
-    def list_by_writer(self, story_id: int, writer_key: str) -> list[Comment]:
-        rows = self._all(f"{COMMENT_SELECT} WHERE c.writer_key = ? AND c.story_id = ?"
-                         " AND c.state IN ('pending', 'rejected') ORDER BY c.created_at, c.id LIMIT 100",
-                         (writer_key, story_id))
-        return [comment_from_row(r) for r in rows]
-
     def list_writer_comments(self, writer_key: str, limit: int, *, story_id: int | None = None) -> list[Comment]:
         restricting = ", ".join(f"'{k.value}'" for k in DecisionKind if k.restricts)
         where, params = ["c.writer_key = ?", "c.state <> 'deleted'"], [writer_key]

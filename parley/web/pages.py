@@ -101,8 +101,7 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
             reply_to = None
     # The writer's own comments readers cannot see: shown to them alone, outside the
     # cached thread, on every visit (by their account or their browser's own cookie).
-    own = await run_in_threadpool(posting.own_hidden, actor, story)
-    writer = await reader.writer_panel(request, actor, story, own)  # their statements of reasons, appeals
+    writer = await reader.writer_panel(request, actor, story)  # with their statements of reasons, appeals
     token, new_token = csrf_token(request)
     # After a plain POST whose comment readers cannot see (held or rejected): what its writer is told.
     form_status = None if form_error else _writer_message(q.get("posted"))
@@ -112,7 +111,7 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
         idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
         edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")),
         # Each on its own: a held reply's parent is in the thread, not among these.
-        own_comments=[Node(c, []) for c in own], writer=writer, now=datetime.now(timezone.utc), actor=actor)
+        own_comments=[Node(c, []) for c in writer.hidden], writer=writer, now=datetime.now(timezone.utc), actor=actor)
     # The form, which echoes what a reader typed, comes before the thread in the page;
     # so the last slot is the template's own whatever the reader typed.
     before, _, after = html.rpartition(_THREAD_SLOT)

@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from parley.domain import Actor, Comment, Permission, ReportReason, Story
 from parley.errors import NotFound, ParleyError
 from parley.service.appeals import WriterView
+from parley.service.posting import hidden_among
 from parley.service.reports import ReportOutcome
 from parley.web.auth import actor_of, ensure_guest_cookie
 from parley.web.format import iso
@@ -159,28 +160,29 @@ async def report_form(request: Request) -> Response:
 class WriterPanel:
     """What the story page shows its reader alone, outside the cached thread."""
 
+    hidden: list[Comment]  # their comments readers cannot see (held, rejected), oldest first
     statements: dict[int, WriterView]  # their held or rejected comments' ``WriterView``s, by comment id
     decided: list[tuple[Comment, WriterView]]  # their comments readers see, with a decision to read (folded, appealed)
     status: str | None  # after a plain POST of a report: its status line
 
 
-async def writer_panel(request: Request, actor: Actor, story: Story, own: list[Comment]) -> WriterPanel:
-    """The statements of reasons for the reader's own comments on this story: those
-    readers cannot see (``own``, from ``posting.own_hidden``) and those they see folded
-    by a decision, or shown again after an appeal."""
+async def writer_panel(request: Request, actor: Actor, story: Story) -> WriterPanel:
+    """What the reader alone is shown of their own comments on this story, from one read
+    of them: those readers cannot see, each with its statement of reasons, and those they
+    see folded by a decision, or shown again after an appeal."""
     services = _services(request)
-    if actor.writer_key is None or (not actor.is_account and getattr(request.state, "new_guest_cookie", False)):
-        return WriterPanel({}, [], status_line(request))  # a browser new to us has written nothing yet
 
     def gather() -> WriterPanel:
-        statements = {c.id: services.appeals.statements_for(actor, c) for c in own}
+        restricted = services.posting.own_restricted(actor, story=story)
+        hidden = hidden_among(restricted)
+        statements = {c.id: services.appeals.statements_for(actor, c) for c in hidden}
         decided = []
-        for comment in services.posting.own_restricted(actor, story=story):
+        for comment in restricted:
             if comment.state.visible:
                 view = services.appeals.statements_for(actor, comment)
                 if view.statement is not None or view.appeal is not None:
                     decided.append((comment, view))
-        return WriterPanel(statements, decided[::-1], status_line(request))
+        return WriterPanel(hidden, statements, decided[::-1], status_line(request))
 
     return await run_in_threadpool(gather)
 

@@ -361,20 +361,6 @@ def test_a_queue_narrows_to_a_label_a_least_score_and_an_author(store):
     assert _ids(store.list_queue(QueuePage(author_id=a.author.id))) == _ids([a, c])
 
 
-def test_a_writer_is_shown_their_own_held_and_rejected_comments_on_a_story_oldest_first(store):
-    story, other = _story(store), _story(store, "other")
-    t0 = utcnow() - timedelta(hours=1)
-    held = _queued(store, story, Queue.HELD, at=t0, writer_key="guest:g1")
-    _queued(store, story, None, at=t0 + timedelta(minutes=1), writer_key="guest:g1")  # published: readers see it
-    rejected = _queued(store, story, None, at=t0 + timedelta(minutes=2), state=CommentState.REJECTED,
-                       reviewed=t0, writer_key="guest:g1")
-    _queued(store, story, Queue.HELD, at=t0 + timedelta(minutes=3), writer_key="guest:g2")
-    _queued(store, other, Queue.HELD, at=t0 + timedelta(minutes=4), writer_key="guest:g1")
-    _queued(store, story, Queue.HELD, at=t0 + timedelta(minutes=5))  # a writer we cannot recognise
-    assert _ids(store.list_by_writer(story.id, "guest:g1")) == _ids([held, rejected])
-    assert store.list_by_writer(story.id, "guest:nobody") == []
-
-
 def test_an_accounts_author_is_one_author_whatever_its_name(store):
     from parley.domain import Account, AuthorKind, Role
 
