@@ -122,12 +122,14 @@ class ReportService:
 
     def _locked(self, comment_id: int) -> tuple[Comment, list[Comment]]:
         """The comment and its thread, locked as every change to what readers see is
-        (the comment, then its root: see ``DecisionService.lock_thread``)."""
-        comment = self.store.get_comment(comment_id, for_update=True)
+        (``DecisionService.lock_thread``); only a comment readers can see is reported."""
+        try:
+            comment, thread = self.services.decisions.lock_thread(comment_id, "report")
+        except (NotFound, Conflict):  # none, or deleted by its writer
+            comment = None
         if comment is None or not comment.state.visible:
             raise NotFound("there is no comment readers can see with that id", field="comment_id")
-        root = self.store.get_comment(comment.root_id, for_update=True) if comment.root_id else comment
-        return comment, [root, *self.store.list_replies([root.id])]
+        return comment, thread
 
     def _check_rate(self, key: str, addr: str, now) -> None:
         limit = self.config.reports_per_hour

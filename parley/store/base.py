@@ -246,9 +246,6 @@ class Store(abc.ABC):
         """A reporter's latest reports, newest first."""
 
     @abc.abstractmethod
-    def count_reports_since(self, reporter_key: str, since: datetime) -> int: ...
-
-    @abc.abstractmethod
     def count_reports_from(self, reporter_addr: str, since: datetime) -> int:
         """Reports filed since ``since`` from one address (``Report.reporter_addr``)."""
 

@@ -225,10 +225,6 @@ class WorkspaceSQL:
                          " ORDER BY created_at DESC, id DESC LIMIT ?", (reporter_key, limit))
         return [_report(r) for r in rows]
 
-    def count_reports_since(self, reporter_key: str, since: datetime) -> int:
-        return self._one("SELECT COUNT(*) FROM reports WHERE reporter_key = ? AND created_at >= ?",
-                         (reporter_key, to_us(since)))[0]
-
     def count_reports_from(self, reporter_addr: str, since: datetime) -> int:
         return self._one("SELECT COUNT(*) FROM reports WHERE reporter_addr = ? AND reporter_addr <> ''"
                          " AND created_at >= ?", (reporter_addr, to_us(since)))[0]

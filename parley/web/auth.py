@@ -56,7 +56,7 @@ async def actor_of(request: Request) -> Actor:
                                   field="authorization")
     else:
         if request.method not in _SAFE_METHODS:
-            _same_site_only(request)
+            same_site_only(request)
         session_id = request.cookies.get(SESSION_COOKIE)
         if session_id:
             actor = await run_in_threadpool(accounts.actor_for_session, session_id, addr)
@@ -71,7 +71,7 @@ async def actor_of(request: Request) -> Actor:
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _same_site_only(request: Request) -> None:
+def same_site_only(request: Request) -> None:
     """Cookies act only for this site's own pages: a change sent from another site's page
     (which the browser would send with the reader's cookies) is refused, whatever the
     form's CSRF token or the JSON's content type. Bearer tokens need no such check: a

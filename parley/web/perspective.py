@@ -272,8 +272,7 @@ async def analyze_comment(request: Request) -> Response:
     try:
         actor = await scoring_actor(request)
         try:
-            moderator_for = request.app.state.services.scoring.moderator_for
-            await run_in_threadpool(moderator_for, actor)
+            moderator = await run_in_threadpool(request.app.state.services.scoring.moderator_for, actor)
         except Forbidden as exc:
             raise AnalyzeError(f"{exc.message}: use an API token with the staff role or higher (?key=)",
                                field="key", code=403) from None
@@ -282,7 +281,6 @@ async def analyze_comment(request: Request) -> Response:
         except InvalidInput as exc:  # not JSON, not an object, or over the body limit
             raise AnalyzeError(exc.message, field="body", code=413 if isinstance(exc, TooLarge) else 400) from None
         checked = parse(data)
-        moderator = await run_in_threadpool(moderator_for, actor)
         body = await run_in_threadpool(analyze, moderator, checked)
     except AnalyzeError as exc:
         return JSONResponse(exc.to_dict(), status_code=exc.code)

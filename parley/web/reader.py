@@ -171,6 +171,8 @@ async def writer_panel(request: Request, actor: Actor, story: Story) -> WriterPa
     of them: those readers cannot see, each with its statement of reasons, and those they
     see folded by a decision, or shown again after an appeal."""
     services = _services(request)
+    if actor.writer_key is None or not actor.recognised:  # nothing written yet: no trip to the thread pool
+        return WriterPanel([], {}, [], status_line(request))
 
     def gather() -> WriterPanel:
         restricted = services.posting.own_restricted(actor, story=story)
