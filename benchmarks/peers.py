@@ -141,6 +141,10 @@ class Parley(Server):
         if not self.db.exists():
             subprocess.run(self._parley() + ["migrate"], env=self._env(), cwd=self.workdir, check=True,
                            stdout=subprocess.DEVNULL, timeout=120)
+            # Stories are the newsroom's to create: a staff token, as a CMS would hold.
+            made = subprocess.run(self._parley() + ["token", "create", "bench", "--role", "staff"], env=self._env(),
+                                  cwd=self.workdir, check=True, capture_output=True, text=True, timeout=120)
+            (self.workdir / "parley.token").write_text(made.stdout.strip())
 
     def command(self):
         return (self._parley() + ["serve", "--host", HOST, "--port", str(self.port), "--workers", str(self.workers)],
@@ -152,7 +156,8 @@ class Parley(Server):
     def create_thread(self, client, thread: Thread) -> None:
         body = json.dumps({"slug": thread.slug, "title": thread.title,
                            "body": "A story for the benchmark.\n\nIts comments follow."}).encode()
-        got = client.request("POST", "/api/v1/stories", body)
+        token = (self.workdir / "parley.token").read_text()
+        got = client.request("POST", "/api/v1/stories", body, headers={"Authorization": f"Bearer {token}"})
         if got.status != 201:
             raise BenchError(f"creating story {thread.slug} answered {got.status}: {got.body[:300]!r}")
 
