@@ -1,7 +1,9 @@
 """Import a scraped story page: the plain-text form a scraper saves of a news story
 and the discussion under it (see ``../shared/examples/scraped-story-with-comments.txt``).
 
-    date 2024-04-02 First paragraph of the story...      line 1: the date, then the story
+    Blinken in Paris for talks                            optional: the headline, and any
+    <more lines>                                          lines (standfirst, byline) above
+    date 2024-04-02 First paragraph of the story...      the date line, then the story
     <blank>
     More paragraphs...
     AFP                                                   the credit line
@@ -10,6 +12,11 @@ and the discussion under it (see ``../shared/examples/scraped-story-with-comment
     This comment contains spoilers. Click here ...        an optional notice,
     <blank>
     Body paragraphs...                                    then the body
+
+The title is the headline: the first line above the date line or, with none there, a
+first paragraph that reads as one (a single short line, not a sentence, not a byline or an
+all-capitals label) with more story below it. A page with neither takes its lead's first
+sentence, cut between words at 150 characters with an ellipsis.
 
 Parsing finishes before anything is written, and the writing is one transaction.
 Every comment carries an idempotency key made from its writer, its text and the key of
@@ -35,6 +42,13 @@ _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 
                  "month": 30 * 86400, "year": 365 * 86400}
 _NOTICE = re.compile(r"^This comment .+ Click here if you want to read\.$")
 _NOTICE_KINDS = {text: kind for kind, text in NOTICE_TEXTS.items()}
+# Above the date line a page may carry a headline, a standfirst, a byline or two; a date
+# line further down than this is not the page's.
+_LINES_ABOVE_DATE = 5
+TITLE_CHARS = 300  # a story's title, as the story service allows
+_CUT_TITLE_CHARS = 150
+_SENTENCE_END = (".", "!", "?", "…")
+_CLOSING_QUOTES = "\"'”’»)"
 
 
 @dataclasses.dataclass
@@ -54,15 +68,41 @@ class ScrapedPage:
     paragraphs: list[str]
     credit: str
     comments: list[ScrapedComment]
+    headline: str = ""  # empty when the page has none
 
     @property
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
 
-    def default_title(self) -> str:
-        first = self.paragraphs[0] if self.paragraphs else "Untitled story"
-        sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
-        return sentence if len(sentence) <= 150 else sentence[:147].rsplit(" ", 1)[0] + "..."
+    def title(self) -> str:
+        """The headline; with none, the lead's first sentence, cut to fit."""
+        if self.headline:
+            return self.headline
+        lead = next((p for p in self.paragraphs if _reads_as_prose(p)), self.paragraphs[0])
+        return _cut(re.split(r"(?<=[.!?…])\s", lead, maxsplit=1)[0], _CUT_TITLE_CHARS)
+
+
+def _reads_as_prose(paragraph: str) -> bool:
+    return paragraph.rstrip(_CLOSING_QUOTES).endswith(_SENTENCE_END)
+
+
+def _reads_as_headline(paragraph: str) -> bool:
+    return ("\n" not in paragraph and len(paragraph) <= _CUT_TITLE_CHARS and len(paragraph.split()) >= 2
+            and not paragraph.rstrip(_CLOSING_QUOTES).endswith((".", ",", ";", ":", "-", "–", "—"))
+            and not re.match(r"(?i)by\s", paragraph)  # a byline
+            and any(c.islower() for c in paragraph))  # not a label or a place: "WORLD", "PARIS (AFP)"
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: cut at the last space that leaves room for
+    the ellipsis (inside the word only when there is no space)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    kept = text[:limit - 1]
+    if " " in kept:
+        kept = kept[:kept.rindex(" ")]
+    return kept.rstrip(" ,;:-–—") + "…"
 
 
 def parse_age(text: str, line: int) -> timedelta:
@@ -87,30 +127,51 @@ def parse(text: str) -> ScrapedPage:
     lines = text.splitlines()
     if not lines:
         raise ImportFormatError("the file is empty", line=1)
-    first = _DATE_LINE.match(lines[0])
-    if not first:
-        raise ImportFormatError("the first line must start with 'date YYYY-MM-DD'", line=1)
+    at = _date_line(lines)
+    first = _DATE_LINE.match(lines[at])
     try:
         published = datetime.strptime(first.group(1), "%Y-%m-%d").replace(tzinfo=timezone.utc)
     except ValueError:
-        raise ImportFormatError(f"{first.group(1)!r} is not a date", line=1) from None
+        raise ImportFormatError(f"{first.group(1)!r} is not a date", line=at + 1) from None
 
-    starts = [i for i in range(1, len(lines)) if _is_header(lines, i)]
+    above = [i for i in range(at) if lines[i].strip()]
+    headline = lines[above[0]].strip() if above else ""
+    if len(headline) > TITLE_CHARS:
+        raise ImportFormatError(f"the headline (the first line above the date line) has {len(headline)} "
+                                f"characters; a title has at most {TITLE_CHARS}", line=above[0] + 1)
+    starts = [i for i in range(at + 1, len(lines)) if _is_header(lines, i)]
     story_end = starts[0] if starts else len(lines)
-    paragraphs = _paragraphs([first.group(2), *lines[1:story_end]])
+    paragraphs = _paragraphs(lines[above[0] + 1:at] if above else [])
+    paragraphs += _paragraphs([first.group(2), *lines[at + 1:story_end]])
     if not paragraphs:
-        raise ImportFormatError("the story has no text", line=1)
+        raise ImportFormatError("the story has no text", line=at + 1)
     credit = ""
     if len(paragraphs) > 1 and len(paragraphs[-1]) <= 80 and "\n" not in paragraphs[-1] \
             and not paragraphs[-1].endswith((".", "!", "?", '"')):
         credit = paragraphs.pop()
+    if not headline and len(paragraphs) > 1 and _reads_as_headline(paragraphs[0]):
+        headline = paragraphs.pop(0)
 
     comments = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         comments.append(_comment(lines, start, end))
     _link_replies(comments)
-    return ScrapedPage(published, paragraphs, credit, comments)
+    return ScrapedPage(published, paragraphs, credit, comments, headline)
+
+
+def _date_line(lines: list[str]) -> int:
+    """Where the ``date YYYY-MM-DD`` line is: the first line, or below a headline and a
+    few lines more."""
+    nonblank = 0
+    for i, line in enumerate(lines):
+        if _DATE_LINE.match(line):
+            return i
+        nonblank += bool(line.strip())
+        if nonblank > _LINES_ABOVE_DATE:
+            break
+    raise ImportFormatError("expected a line starting with 'date YYYY-MM-DD': the first line, or the line "
+                            "below the headline", line=1)
 
 
 def _paragraphs(lines: list[str]) -> list[str]:
@@ -177,7 +238,7 @@ def import_page(services: Services, page: ScrapedPage, *, slug: str, scraped_at:
             services.stories.get(slug)
             created = False
         except NotFound:
-            fields = {"slug": slug, "title": title or page.default_title(), "body": page.body,
+            fields = {"slug": slug, "title": title or page.title(), "body": page.body,
                       "credit": page.credit, "published_at": page.published.isoformat()}
             if url:
                 fields["url"] = url

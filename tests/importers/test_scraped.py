@@ -126,3 +126,70 @@ def test_importing_needs_the_import_permission_and_a_refusal_writes_nothing(serv
     with pytest.raises(NotFound):
         services.stories.get("s")
     assert _import(services, actor=Actor(Role.ADMIN, name="Ada")).comments_added == 5
+
+
+HEADLINE = "Blinken in Paris for talks on Ukraine and Gaza"
+LEAD = EXAMPLE.read_text().splitlines()[0].strip().removeprefix("date 2024-04-02 ")
+
+
+def test_a_headline_line_above_the_date_line_is_the_title(services):
+    text = f"{HEADLINE}\n\n" + EXAMPLE.read_text()
+    assert _import(services, text).comments_added == 5
+    story = services.stories.get("s")
+    assert story.title == HEADLINE
+    assert story.paragraphs()[0] == LEAD  # the headline is not repeated in the body
+    assert story.published_at == datetime(2024, 4, 2, tzinfo=timezone.utc) and story.credit == "AFP"
+
+
+def test_lines_between_the_headline_and_the_date_line_open_the_body():
+    standfirst = "The top US diplomat arrives as allies argue over arms for Kyiv."
+    page = parse(f"{HEADLINE}\n{standfirst}\n" + EXAMPLE.read_text())
+    assert page.title() == HEADLINE
+    assert page.paragraphs[:2] == [standfirst, LEAD]
+
+
+def test_line_numbers_count_the_lines_above_the_date_line():
+    text = f"{HEADLINE}\n\ndate 2024-04-02 Story text.\n\nAFP\nBob\nBob Guest 6 blorps ago\n\nHello\n"
+    with pytest.raises(ImportFormatError) as err:
+        parse(text)
+    assert err.value.line == 7
+    with pytest.raises(ImportFormatError) as err:
+        parse(f"{HEADLINE}\ndate 2024-13-45 Story\n")
+    assert err.value.line == 2 and "not a date" in err.value.message
+
+
+@pytest.mark.parametrize("opening", [f"date 2024-04-02 {HEADLINE}\n\n", f"date 2024-04-02\n{HEADLINE}\n\n",
+                                     "date 2024-04-02 Will Blinken win Paris over?\n\n"])
+def test_a_title_like_first_paragraph_is_the_headline(opening):
+    text = opening + EXAMPLE.read_text().lstrip().removeprefix("date 2024-04-02 ")
+    page = parse(text)
+    assert page.title() == opening.removeprefix("date 2024-04-02").strip()
+    assert page.paragraphs[0] == LEAD and page.credit == "AFP" and len(page.comments) == 5
+
+
+@pytest.mark.parametrize("first", ["By Jane Doe", "PARIS (AFP) —", "Talks.", "Paris",
+                                   "Talks in Paris, then Brussels:"])
+def test_a_first_paragraph_that_is_not_a_headline_stays_in_the_body(first):
+    page = parse(f"date 2024-04-02 {first}\n\nBlinken meets Macron on Tuesday.\n\nMore text.\n\nAFP\n")
+    assert page.paragraphs[0] == first
+    # The fallback reads the lead: the first paragraph that reads as prose.
+    assert page.title() == ("Talks." if first == "Talks." else "Blinken meets Macron on Tuesday.")
+
+
+def test_without_a_headline_the_title_is_the_lead_cut_at_a_word_with_an_ellipsis(services):
+    _import(services)
+    title = services.stories.get("s").title
+    assert len(title) <= 150 and title.endswith("…") and not title.endswith(" …")
+    kept = title.removesuffix("…")
+    assert LEAD.startswith(kept) and LEAD[len(kept)] == " "  # cut between words, not inside one
+    assert len(kept) > 100  # as much of the lead as fits, not a stub
+
+
+def test_a_short_first_sentence_is_the_title_whole():
+    page = parse("date 2024-04-02 Blinken meets Macron. He flies on to Brussels.\n\nAFP\n")
+    assert page.title() == "Blinken meets Macron."
+
+
+def test_a_lead_of_one_long_word_is_cut_inside_it():
+    page = parse("date 2024-04-02 " + "x" * 400 + "\n")
+    assert page.title() == "x" * 149 + "…"
