@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from parley.cli_accounts import add_parsers as add_account_parsers
 from parley.config import SETTINGS, Config, settings_markdown
-from parley.errors import ParleyError
+from parley.errors import InvalidInput, ParleyError
 from parley.moderation.stream import BATCH
 
 
@@ -70,9 +70,15 @@ def cmd_import_scraped(args, config: Config) -> int:
     except UnicodeDecodeError:
         raise ParleyError(f"{args.file} is not UTF-8 text") from None
     page = parse(text)
-    result = import_page(_service(config), page, slug=args.slug, scraped_at=scraped_at, title=args.title,
-                         url=args.url, actor=Actor.system("import"))
-    print(f"{'created' if result.story_created else 'found'} story {args.slug!r}; "
+    try:
+        result = import_page(_service(config), page, slug=args.slug, scraped_at=scraped_at, title=args.title,
+                             url=args.url, actor=Actor.system("import"))
+    except InvalidInput as exc:
+        if exc.field in ("title", "url"):  # the story's fields come from the options
+            raise ParleyError(f"--{exc.field}: {exc.message}") from None
+        raise
+    changed = f", changed its {' and '.join(result.story_changed)}" if result.story_changed else ""
+    print(f"{'created' if result.story_created else 'found'} story {args.slug!r}{changed}; "
           f"{result.comments_added} of {result.comments_seen} comments added")
     return 0
 
@@ -198,8 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     scraped.add_argument("--slug", required=True, help="the story's slug")
     scraped.add_argument("--scraped-at", help="when the page was saved (ISO 8601); relative times count back "
                                               "from it (default: now)")
-    scraped.add_argument("--title", help="the story's title (default: its first sentence)")
-    scraped.add_argument("--url", help="the story's canonical URL")
+    scraped.add_argument("--title", help="the story's title (default: the page's headline, or its lead cut to "
+                                         "150 characters); given again, it changes the imported story's title")
+    scraped.add_argument("--url", help="the story's canonical URL; given again, it changes the imported story's")
     scraped.set_defaults(func=cmd_import_scraped)
 
     score = sub.add_parser("score", help="moderate comments: JSON Lines in (stdin or --input), verdicts out")

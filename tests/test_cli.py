@@ -54,3 +54,56 @@ def test_commands_refuse_an_unmigrated_database(sqlite_url):
 def test_bad_database_url_is_a_clear_error():
     result = run(["migrate"], "mysql://x")
     assert result.returncode != 0 and "PARLEY_DATABASE_URL" in result.stderr
+
+
+def _story(url, slug="s"):
+    from parley.store import open_store
+
+    store = open_store(url)
+    try:
+        return store.get_story(slug)
+    finally:
+        store.close()
+
+
+def test_reimporting_with_title_and_url_changes_the_story_in_one_transaction(database_url, tmp_path):
+    run(["migrate"], database_url)
+    args = ["import", "scraped", str(EXAMPLE), "--slug", "s", "--scraped-at", "2024-04-08T12:00:00Z"]
+    assert run(args, database_url).returncode == 0
+    cut = _story(database_url).title
+    assert cut.endswith("…")
+
+    # A page that fails half-way (its fourth comment's name is too long) changes nothing, title included.
+    broken = tmp_path / "broken.txt"
+    broken.write_text(EXAMPLE.read_text().replace("John\nJohn Guest 6 days ago", "J" * 60 + "\n" + "J" * 60
+                                                  + " Guest 6 days ago"))
+    failed = run(["import", "scraped", str(broken), "--slug", "s", "--title", "Never written"], database_url)
+    assert failed.returncode != 0 and "line 58" in failed.stderr
+    assert _story(database_url).title == cut
+
+    again = run([*args, "--title", "  Blinken meets Macron in Paris ", "--url", "https://news.example/blinken"],
+                database_url)
+    assert again.returncode == 0, again.stderr
+    assert "found story 's', changed its title and url; 0 of 5 comments added" in again.stdout
+    story = _story(database_url)
+    assert (story.title, story.url, story.comment_count) == ("Blinken meets Macron in Paris",
+                                                             "https://news.example/blinken", 5)
+    same = run([*args, "--title", "Blinken meets Macron in Paris"], database_url)
+    assert "found story 's'; 0 of 5 comments added" in same.stdout  # nothing to change, nothing claimed
+    assert "title" not in same.stdout
+
+    # Without --title a re-import leaves the title alone, whatever the page now says.
+    assert run(args, database_url).returncode == 0
+    assert _story(database_url).title == "Blinken meets Macron in Paris"
+
+
+def test_a_title_the_story_cannot_take_is_refused_naming_the_option(sqlite_url):
+    run(["migrate"], sqlite_url)
+    args = ["import", "scraped", str(EXAMPLE), "--slug", "s"]
+    run(args, sqlite_url)
+    for title in ("x" * 301, "   "):
+        refused = run([*args, "--title", title], sqlite_url)
+        assert refused.returncode == 2 and "--title" in refused.stderr, refused.stderr
+    bad_url = run([*args, "--url", "ftp://x"], sqlite_url)
+    assert bad_url.returncode == 2 and "--url" in bad_url.stderr
+    assert _story(sqlite_url).title.endswith("…") and _story(sqlite_url).url == ""

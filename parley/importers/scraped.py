@@ -225,19 +225,33 @@ class ImportResult:
     story_created: bool
     comments_added: int
     comments_seen: int
+    story_changed: tuple[str, ...] = ()  # the fields a re-import was told to change and did
 
 
 def import_page(services: Services, page: ScrapedPage, *, slug: str, scraped_at: datetime,
                 title: str | None = None, url: str | None = None, actor: Actor | None = None) -> ImportResult:
     """Write a parsed page: the story (unless the slug exists) and its comments, as
     ``actor`` (the importer, ``Actor.system("import")``, unless told otherwise). The
-    comments' idempotency keys are the actor's own, so re-import as the same actor."""
+    comments' idempotency keys are the actor's own, so re-import as the same actor.
+
+    Re-importing into an existing story changes the ``title`` and ``url`` given, in the
+    same transaction as the comments; what the page itself says never overwrites the
+    story (the newsroom may have changed it since)."""
     actor = actor or Actor.system("import")
+    changed: tuple[str, ...] = ()
     with services.store.atomic():
         try:
-            services.stories.get(slug)
+            story = services.stories.get(slug)
             created = False
         except NotFound:
+            story = None
+        if story is not None:
+            given = {"title": title, "url": url}
+            fields = {k: v for k, v in given.items() if v is not None and v.strip() != getattr(story, k)}
+            if fields:  # the story service checks them as it would an edit from the API
+                services.stories.update(actor, slug, fields)
+                changed = tuple(fields)
+        else:
             fields = {"slug": slug, "title": title or page.title(), "body": page.body,
                       "credit": page.credit, "published_at": page.published.isoformat()}
             if url:
@@ -264,4 +278,4 @@ def import_page(services: Services, page: ScrapedPage, *, slug: str, scraped_at:
                 raise ImportFormatError(f"the comment by {c.name[:60]!r}: {exc.message}", line=c.line) from None
             ids.append(posted.comment.id)
             added += posted.created
-    return ImportResult(created, added, len(page.comments))
+    return ImportResult(created, added, len(page.comments), changed)
