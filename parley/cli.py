@@ -100,10 +100,16 @@ def cmd_score(args, config: Config) -> int:
         source = open(args.input, "rb") if args.input else sys.stdin.buffer  # noqa: SIM115 (closed below)
     except OSError as exc:
         raise ParleyError(f"cannot read {args.input}: {exc.strerror}") from None
+    failed_lines: list[int] = []
+
+    def report(exc: InputError) -> None:
+        failed_lines.append(exc.line)
+        print(f"parley: {exc}", file=sys.stderr, flush=True)
+
     try:
         moderator = Moderator.load(fast=args.fast, accurate=args.accurate)
         keep_freed_memory()
-        count = score_stream(source, sys.stdout.buffer, moderator, batch_size=args.batch)
+        tally = score_stream(source, sys.stdout.buffer, moderator, batch_size=args.batch, on_bad_line=report)
     except (InputError, ModelsMissing) as exc:
         raise ParleyError(str(exc)) from None
     except BrokenPipeError:
@@ -114,8 +120,12 @@ def cmd_score(args, config: Config) -> int:
     finally:
         if args.input:
             source.close()
-    print(f"scored {count} comments with {moderator.model}", file=sys.stderr)
-    return 0
+    failed = f"failed {tally.failed}"
+    if failed_lines:
+        shown = ", ".join(map(str, failed_lines[:10])) + (", …" if len(failed_lines) > 10 else "")
+        failed += f": line{'s' if len(failed_lines) > 1 else ''} {shown}"
+    print(f"scored {tally.scored} comments, {failed}; model {moderator.model}", file=sys.stderr)
+    return 1 if tally.failed else 0  # 2 is for a run that could not start
 
 
 def _decisions(path: str, stage: str) -> list:
@@ -209,7 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     scraped.add_argument("--url", help="the story's canonical URL; given again, it changes the imported story's")
     scraped.set_defaults(func=cmd_import_scraped)
 
-    score = sub.add_parser("score", help="moderate comments: JSON Lines in (stdin or --input), verdicts out")
+    score = sub.add_parser("score", help="moderate comments: JSON Lines in (stdin or --input), verdicts out",
+                           description="One {\"id\", \"text\", \"story\"?: {\"title\"?, \"body\"?}, "
+                                       "\"parent\"?} a line in, one verdict a line out. A line that is not a "
+                                       "comment is named on stderr and skipped; the run ends with a summary on "
+                                       "stderr and exits 1 if any line failed (2 if it could not run).")
     score.add_argument("--input", help="a JSON Lines file (default: stdin)")
     pace = score.add_mutually_exclusive_group()
     pace.add_argument("--fast", action="store_true", help="first stage only, for bulk archives")

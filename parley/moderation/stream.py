@@ -5,11 +5,14 @@ In: one ``{"id", "text", "story"?: {"title", "body"}, "parent"?}`` a line (``par
 the text of the comment it answers). Out: one ``{"id", "scores", "spans", "action",
 "reasons", "model"}`` a line, the shape other tools depend on. Lines are read and
 scored in batches, so the models run on arrays, and written as each batch finishes.
+A line that is not a comment is handed to ``on_bad_line`` and skipped: one typo in an
+archive of a million comments costs that line, not the run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 import orjson
@@ -47,6 +50,16 @@ def keep_freed_memory() -> None:
 class InputError(ValueError):
     """A line that is not a comment; names the line and the field."""
 
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclasses.dataclass(frozen=True)
+class Tally:
+    scored: int
+    failed: int
+
 
 _NO_CONTEXT = Context()
 
@@ -58,23 +71,23 @@ def _context(item: dict, line_no: int) -> Context:
         return _NO_CONTEXT
     if story is not None and not (isinstance(story, dict) and all(isinstance(story.get(k, ""), str)
                                                                   for k in ("title", "body"))):
-        raise InputError(f"line {line_no}: story must be an object with string title and body")
+        raise InputError(f"line {line_no}: story must be an object with string title and body", line_no)
     if isinstance(parent, dict):
         parent = parent.get("text")
     if parent is not None and not isinstance(parent, str):
-        raise InputError(f"line {line_no}: parent must be the parent comment's text")
+        raise InputError(f"line {line_no}: parent must be the parent comment's text", line_no)
     story = story or {}
     return Context(story.get("title", ""), story.get("body", ""), parent)
 
 
 def _comment(item: object, line_no: int) -> tuple[object, str, Context]:
     if not isinstance(item, dict):
-        raise InputError(f"line {line_no}: expected an object with id and text")
+        raise InputError(f"line {line_no}: expected an object with id and text", line_no)
     if "id" not in item or not isinstance(item["id"], str | int) or isinstance(item["id"], bool):
-        raise InputError(f"line {line_no}: id must be a string or an integer")
+        raise InputError(f"line {line_no}: id must be a string or an integer", line_no)
     text = item.get("text")
     if not isinstance(text, str):
-        raise InputError(f"line {line_no}: text must be a string")
+        raise InputError(f"line {line_no}: text must be a string", line_no)
     return item["id"], text, _context(item, line_no)
 
 
@@ -82,13 +95,14 @@ def _json(line: bytes, line_no: int) -> object:
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise InputError(f"line {line_no}: not JSON ({exc})") from None
+        raise InputError(f"line {line_no}: not JSON ({exc})", line_no) from None
 
 
-def _parsed(chunk: list[tuple[int, bytes]]) -> Iterator[list[tuple[object, str, Context]]]:
+def _parsed(chunk: list[tuple[int, bytes]], on_bad_line: Callable[[InputError], None]
+            ) -> Iterator[list[tuple[object, str, Context]]]:
     """A chunk of numbered lines as comments. Parsed as one JSON array, one call instead
-    of one a line; if that fails, line by line, so that the first bad line is named and
-    the lines above it are still scored."""
+    of one a line; if that fails, line by line, so that each bad line is named and the
+    others are still scored."""
     try:
         items = orjson.loads(b"[" + b",".join(line for _, line in chunk) + b"]")
         whole = [_comment(item, n) for (n, _), item in zip(chunk, items, strict=True)]
@@ -101,37 +115,44 @@ def _parsed(chunk: list[tuple[int, bytes]]) -> Iterator[list[tuple[object, str, 
     for line_no, line in chunk:
         try:
             batch.append(_comment(_json(line, line_no), line_no))
-        except InputError:
-            if batch:
-                yield batch
-            raise
-    yield batch
+        except InputError as exc:
+            on_bad_line(exc)
+    if batch:
+        yield batch
 
 
-def _batches(lines: Iterable[bytes], size: int) -> Iterator[list[tuple[object, str, Context]]]:
-    """Batches of parsed lines; a bad line ends the stream after the batch before it,
-    so every line above it gets its verdict."""
+def _batches(lines: Iterable[bytes], size: int, on_bad_line: Callable[[InputError], None]
+             ) -> Iterator[list[tuple[object, str, Context]]]:
+    """Batches of parsed lines, bad lines left out (and handed to ``on_bad_line``)."""
     chunk: list[tuple[int, bytes]] = []
     for line_no, line in enumerate(lines, 1):
         if not line.strip():
             continue
         chunk.append((line_no, line))
         if len(chunk) == size:
-            yield from _parsed(chunk)
+            yield from _parsed(chunk, on_bad_line)
             chunk = []
     if chunk:
-        yield from _parsed(chunk)
+        yield from _parsed(chunk, on_bad_line)
 
 
-def score_stream(source: BinaryIO, sink: BinaryIO, moderator: Moderator, *, batch_size: int = BATCH) -> int:
-    """Score every line of ``source`` into ``sink``; returns the number scored."""
+def score_stream(source: BinaryIO, sink: BinaryIO, moderator: Moderator, *, batch_size: int = BATCH,
+                 on_bad_line: Callable[[InputError], None] = lambda exc: None) -> Tally:
+    """Score every comment line of ``source`` into ``sink``, in order; a line that is not a
+    comment goes to ``on_bad_line`` (as soon as it is read) and is skipped."""
     if batch_size < 1:
         raise InputError(f"--batch must be at least 1, not {batch_size}")
-    count = 0
-    for batch in _batches(source, batch_size):
+    count = failed = 0
+
+    def bad(exc: InputError) -> None:
+        nonlocal failed
+        failed += 1
+        on_bad_line(exc)
+
+    for batch in _batches(source, batch_size, bad):
         verdicts = moderator.assess([text for _, text, _ in batch], [c for _, _, c in batch])
         sink.write(b"".join(orjson.dumps({"id": id_, **v.to_dict()}, option=orjson.OPT_APPEND_NEWLINE)
                             for (id_, _, _), v in zip(batch, verdicts, strict=True)))
         count += len(batch)
     sink.flush()
-    return count
+    return Tally(count, failed)

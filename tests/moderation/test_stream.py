@@ -44,14 +44,37 @@ def test_fast_names_its_model(tmp_path):
     assert out[0]["model"].endswith("+fast")
 
 
-def test_a_bad_line_is_named_and_fails_after_the_verdicts_above_it():
-    result = _score([json.dumps({"id": 1, "text": "fine"}), json.dumps({"id": 2, "txt": "typo"}),
-                     json.dumps({"id": 3, "text": "never read"})])
-    assert result.returncode == 2
-    assert "line 2: text must be a string" in result.stderr
-    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1]
+def test_a_bad_line_is_named_and_scoring_goes_on_to_a_summary():
+    lines = [json.dumps({"id": 1, "text": "fine"}), json.dumps({"id": 2, "txt": "typo"}),
+             json.dumps({"id": 3, "text": "read after the typo"}), "{not json",
+             json.dumps({"id": 5, "text": "fine", "story": "Blinken in Paris"}),
+             json.dumps({"id": 6, "text": "last", "story": {"title": "Blinken in Paris"}})]
+    for batch in ("1", "2", "2048"):  # a bad line at the start, middle or end of a batch
+        result = _score(lines, "--batch", batch)
+        assert result.returncode == 1, result.stderr
+        assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 3, 6]
+        errors = result.stderr.splitlines()
+        assert errors[:3] == ["parley: line 2: text must be a string",
+                              errors[1], "parley: line 5: story must be an object with string title and body"]
+        assert errors[1].startswith("parley: line 4: not JSON")
+        assert errors[3].startswith("scored 3 comments, failed 3: lines 2, 4, 5; model ")
+        assert len(errors) == 4
     result = _score(["{not json"])
-    assert result.returncode == 2 and "line 1: not JSON" in result.stderr
+    assert result.returncode == 1 and "line 1: not JSON" in result.stderr
+    assert "scored 0 comments, failed 1: line 1;" in result.stderr
+
+
+def test_the_summary_of_a_clean_run_names_no_failure():
+    result = _score([json.dumps({"id": 1, "text": "fine"})])
+    assert result.returncode == 0
+    assert result.stderr.startswith("scored 1 comments, failed 0; model ")
+
+
+def test_the_summary_names_the_first_ten_failed_lines():
+    result = _score(["{"] * 12 + [json.dumps({"id": 1, "text": "fine"})])
+    assert result.returncode == 1
+    assert "scored 1 comments, failed 12: lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, …; model " in result.stderr
+    assert result.stderr.count("not JSON") == 12
 
 
 def test_a_missing_input_file_is_a_clear_error(tmp_path):
@@ -79,10 +102,10 @@ def test_a_line_holding_two_comments_is_refused_by_its_number():
     # not slip through as two comments.
     lines = [json.dumps({"id": 1, "text": "fine"}), "",
              json.dumps({"id": 2, "text": "one"}) + "," + json.dumps({"id": 3, "text": "two"})]
-    result = _score(lines)
-    assert result.returncode == 2
+    result = _score([*lines, json.dumps({"id": 4, "text": "after"})])
+    assert result.returncode == 1
     assert "line 3: not JSON" in result.stderr
-    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1]
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 4]
 
 
 def test_blank_lines_are_skipped():
