@@ -64,6 +64,27 @@ class AppealFiled(Event):
     comment_id: int
 
 
+@dataclasses.dataclass(frozen=True)
+class CommentRecommended(Event):
+    """A reader recommended a comment (``recommended``) or took it back; ``count`` is the
+    comment's count as that transaction left it."""
+
+    comment_id: int
+    story_id: int
+    count: int
+    recommended: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class CommentFeatured(Event):
+    """Staff featured a comment (``featured``) or unfeatured it."""
+
+    comment_id: int
+    story_id: int
+    featured: bool
+    decision_id: int
+
+
 Subscriber = Callable[[Event], None]
 
 

@@ -36,9 +36,11 @@ class Permission(enum.StrEnum):
     POST = "post"  # write, edit and delete one's own comments
     REPORT = "report"  # report a comment
     APPEAL = "appeal"  # appeal a decision on one's own comment
+    RECOMMEND = "recommend"  # recommend a comment (once each) and take it back
     POST_AS_STAFF = "post_as_staff"  # write with the Staff badge, unscored
     MANAGE_STORIES = "manage_stories"  # create, update, open and close stories
     SCORE = "score"  # ask the models directly (the Perspective-compatible API)
+    FEATURE = "feature"  # feature a comment readers see (a staff pick), and unfeature it
     MODERATE = "moderate"  # read the queues and comment cards; approve, reject, fold
     SANCTION = "sanction"  # ban, suspend, pre-moderate or trust an author
     AUDIT = "audit"  # read and export the audit log, statements of reasons, decisions as data
@@ -46,8 +48,8 @@ class Permission(enum.StrEnum):
     IMPORT = "import"  # bring in archives with their original times
 
 
-_READER = frozenset({Permission.POST, Permission.REPORT, Permission.APPEAL})
-_STAFF = _READER | {Permission.POST_AS_STAFF, Permission.MANAGE_STORIES, Permission.SCORE}
+_READER = frozenset({Permission.POST, Permission.REPORT, Permission.APPEAL, Permission.RECOMMEND})
+_STAFF = _READER | {Permission.POST_AS_STAFF, Permission.MANAGE_STORIES, Permission.SCORE, Permission.FEATURE}
 _MODERATOR = _STAFF | {Permission.MODERATE, Permission.SANCTION, Permission.AUDIT}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.GUEST: _READER,

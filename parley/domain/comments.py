@@ -154,6 +154,13 @@ class Comment:
     report_count: int = 0
     resubmitted: bool = False
     reviewed_at: datetime | None = None
+    # Readers' recommendations (one each), and when staff featured it (None: not featured).
+    recommend_count: int = 0
+    featured_at: datetime | None = None
+
+    @property
+    def featured(self) -> bool:
+        return self.featured_at is not None
 
     @property
     def strongest(self) -> tuple[str | None, float]:

@@ -34,7 +34,8 @@ class DecisionKind(enum.StrEnum):
     """What a decision did. On a comment: approve, reject, fold, hold (automated only),
     dismiss (its reports, leaving it as it is). On its author: ban, suspend, premoderate,
     trust, lift (ends a sanction). On an appeal: uphold (the decision stands) or reverse.
-    Undo takes back an earlier decision."""
+    Undo takes back an earlier decision. Feature and unfeature: staff's picks, which change
+    what readers are shown first but never who may read a comment."""
 
     APPROVE = "approve"
     REJECT = "reject"
@@ -49,6 +50,8 @@ class DecisionKind(enum.StrEnum):
     UPHOLD = "uphold"
     REVERSE = "reverse"
     UNDO = "undo"
+    FEATURE = "feature"
+    UNFEATURE = "unfeature"
 
     @property
     def on_author(self) -> bool:

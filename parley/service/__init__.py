@@ -4,6 +4,7 @@
 - ``posting``: writing, editing and deleting comments, and reading threads;
 - ``decisions``: the moderators' queues, decisions, sanctions, undo and the audit log;
 - ``reports``: readers' reports of comments;
+- ``reactions``: readers' recommendations and staff's featured picks;
 - ``appeals``: writers' appeals, the statements of reasons they are told, and their DSA export;
 - ``training``: moderators' decisions as labelled examples for the next model;
 - ``accounts``: accounts, sessions, single sign-on and API tokens;
@@ -28,6 +29,7 @@ from parley.service.appeals import AppealService
 from parley.service.base import Deps
 from parley.service.decisions import DecisionService, QueueQuery
 from parley.service.posting import NewComment, Posted, PostingService, ThreadPage
+from parley.service.reactions import ReactionService
 from parley.service.reports import ReportService
 from parley.service.scoring import ScoringService
 from parley.service.stories import StoryService
@@ -57,6 +59,7 @@ class Services:
         self.decisions = DecisionService(self.deps, self.stories)
         self.scoring = ScoringService(self.deps)
         self.reports = ReportService(self.deps, self)
+        self.reactions = ReactionService(self.deps, self)
         self.appeals = AppealService(self.deps, self)
         self.accounts = AccountService(self.deps)
         self.training = TrainingService(self.deps, self)

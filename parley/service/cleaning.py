@@ -148,7 +148,7 @@ def decode_cursor(cursor: str, listing: str) -> tuple:
         if raw[0] != str(listing):
             raise ValueError
         key = tuple(raw[1:])
-        if len(key) != (3 if listing == Sort.REPLIES else 2) or not all(
+        if len(key) != (3 if listing in (Sort.REPLIES, Sort.TOP) else 2) or not all(
                 type(v) is int and -2**62 < v < 2**62 for v in key):
             raise ValueError
         return key

@@ -407,6 +407,9 @@ class DecisionService:
             raise Conflict("this decision was undone already", field="decision_id")
         if decision.kind in (DecisionKind.UPHOLD, DecisionKind.REVERSE):
             raise Conflict("an appeal's outcome is final: its writer has been told it", field="decision_id")
+        if decision.kind in (DecisionKind.FEATURE, DecisionKind.UNFEATURE):  # parley.service.reactions
+            raise Conflict("a pick is taken back by unfeaturing the comment (or featuring it again)",
+                           field="decision_id")
         window = timedelta(seconds=self.deps.config.undo_seconds)
         if self.deps.clock() > decision.created_at + window:
             raise Conflict(f"decisions can be undone for {self.deps.config.undo_seconds} seconds; "

@@ -3,6 +3,7 @@
 from parley.store.base import (
     AuditQuery,
     AuthorHistory,
+    FeaturedPage,
     QueuePage,
     RootPage,
     Sort,
@@ -13,7 +14,7 @@ from parley.store.base import (
     to_us,
 )
 
-__all__ = ["AuditQuery", "AuthorHistory", "QueuePage", "RootPage", "Sort", "Store", "open_store", "from_us",
+__all__ = ["AuditQuery", "AuthorHistory", "FeaturedPage", "QueuePage", "RootPage", "Sort", "Store", "open_store", "from_us",
            "queue_key", "sort_key", "to_us"]
 
 

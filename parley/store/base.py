@@ -36,6 +36,7 @@ class Sort(enum.StrEnum):
     OLDEST = "oldest"
     NEWEST = "newest"
     REPLIES = "replies"  # most replies first
+    TOP = "top"  # most recommended first, ties oldest first
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +46,15 @@ class RootPage:
     story_id: int
     sort: Sort = Sort.OLDEST
     after: tuple | None = None  # the sort key of the last root already shown
+    limit: int = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class FeaturedPage:
+    """Which of a story's featured comments to read: where the last page ended, how many."""
+
+    story_id: int
+    after: tuple | None = None  # (featured_at in microseconds, id) of the last one already shown
     limit: int = 50
 
 
@@ -388,6 +398,31 @@ class Store(abc.ABC):
     def add_attempt(self, key: str, at: datetime) -> None:
         """Record a login or reset attempt (and forget ones older than a day)."""
 
+    # --- reactions: readers' recommendations, staff's featured picks -----------------
+    @abc.abstractmethod
+    def add_recommendation(self, comment_id: int, story_id: int, reader_key: str, at: datetime) -> bool:
+        """Record one reader's recommendation, counting it on the comment and moving the
+        story's revision in the same transaction; False (and nothing changed) when this
+        reader recommended this comment already."""
+
+    @abc.abstractmethod
+    def remove_recommendation(self, comment_id: int, story_id: int, reader_key: str) -> bool:
+        """Take one reader's recommendation back (count and revision too); False when
+        there was none."""
+
+    @abc.abstractmethod
+    def recommended_by(self, reader_key: str, comment_ids: Sequence[int]) -> set[int]:
+        """Which of these comments this reader recommended."""
+
+    @abc.abstractmethod
+    def set_featured(self, comment_id: int, story_id: int, at: datetime | None) -> bool:
+        """Feature a comment (``at``: when) or unfeature it (None), moving the story's
+        revision; False (and nothing changed) when it already stood so."""
+
+    @abc.abstractmethod
+    def list_featured(self, page: FeaturedPage) -> list[Comment]:
+        """A story's featured comments that readers can see, latest picks first."""
+
     @abc.abstractmethod
     def list_roots(self, page: RootPage) -> list[Comment]:
         """Top-level comments a reader can see something of (visible, or tombstones
@@ -421,4 +456,6 @@ def sort_key(comment: Comment, sort: Sort) -> tuple:
     """Where a root stands in a sort: what a cursor remembers."""
     if sort is Sort.REPLIES:
         return (comment.reply_total, to_us(comment.created_at), comment.id)
+    if sort is Sort.TOP:
+        return (comment.recommend_count, to_us(comment.created_at), comment.id)
     return (to_us(comment.created_at), comment.id)

@@ -14,7 +14,7 @@ COMMENT_COLUMNS = """
     c.id, c.story_id, c.parent_id, c.root_id, c.depth, c.body_source, c.body_html, c.state,
     c.notices, c.created_at, c.edited_at, c.reply_total, c.idempotency_key, c.verdict,
     c.writer_key, c.queue, c.priority, c.report_count, c.resubmitted, c.reviewed_at,
-    a.id, a.kind, a.display_name, a.email, a.account_id
+    c.recommend_count, c.featured_at, a.id, a.kind, a.display_name, a.email, a.account_id
 """
 COMMENT_SELECT = f"SELECT {COMMENT_COLUMNS} FROM comments c JOIN authors a ON a.id = c.author_id"
 
@@ -25,7 +25,7 @@ STORY_COLUMNS = """id, slug, url, title, dateline, body, credit, published_at, c
 def comment_from_row(row) -> Comment:
     (cid, story_id, parent_id, root_id, depth, source, body_html, state, notices, created,
      edited, reply_total, key, verdict, writer_key, queue, priority, report_count, resubmitted, reviewed,
-     author_id, kind, name, email, account_id) = row
+     recommend_count, featured, author_id, kind, name, email, account_id) = row
     return Comment(
         id=cid, story_id=story_id, parent_id=parent_id, root_id=root_id, depth=depth,
         body_source=source, body_html=body_html, state=CommentState(state),
@@ -35,6 +35,7 @@ def comment_from_row(row) -> Comment:
         verdict=verdict_from_dict(json.loads(verdict)) if verdict is not None else None,
         writer_key=writer_key, queue=queue, priority=priority, report_count=report_count,
         resubmitted=bool(resubmitted), reviewed_at=from_us(reviewed) if reviewed is not None else None,
+        recommend_count=recommend_count, featured_at=from_us(featured) if featured is not None else None,
         author=Author(id=author_id, kind=AuthorKind(kind), display_name=name, email=email, account_id=account_id),
     )
 

@@ -29,10 +29,11 @@ from parley.store.rows import (
     verdict_json,
 )
 from parley.store.sql_accounts import AccountsSQL
+from parley.store.sql_reactions import ReactionsSQL
 from parley.store.sql_workspace import WorkspaceSQL
 
 
-class SQLStore(AccountsSQL, WorkspaceSQL, Store):
+class SQLStore(AccountsSQL, WorkspaceSQL, ReactionsSQL, Store):
     dialect: str  # names the folder of migrations
     integrity_errors: tuple[type[Exception], ...]
 
@@ -316,9 +317,10 @@ class SQLStore(AccountsSQL, WorkspaceSQL, Store):
                 where.append("(c.created_at, c.id) < (?, ?)")
                 params += after
         else:
-            order = "c.reply_total DESC, c.created_at, c.id"
+            count = "c.recommend_count" if page.sort is Sort.TOP else "c.reply_total"
+            order = f"{count} DESC, c.created_at, c.id"
             if after:
-                where.append("(c.reply_total < ? OR (c.reply_total = ? AND (c.created_at, c.id) > (?, ?)))")
+                where.append(f"({count} < ? OR ({count} = ? AND (c.created_at, c.id) > (?, ?)))")
                 params += [after[0], *after]
         params.append(page.limit)
         return f"{COMMENT_SELECT} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", params

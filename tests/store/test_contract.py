@@ -137,6 +137,9 @@ def forum(store):
 @pytest.mark.parametrize("sort", list(Sort))
 def test_cursor_pages_cover_every_root_once_in_order(store, forum, sort):
     story, roots, _ = forum
+    for reader in ("r1", "r2"):  # what the Top sort orders by; the other sorts ignore it
+        store.add_recommendation(roots[3].id, story.id, reader, utcnow())
+    store.add_recommendation(roots[1].id, story.id, "r1", utcnow())
     seen, after = [], None
     while True:
         page = store.list_roots(RootPage(story.id, sort, after, 2))
@@ -145,7 +148,8 @@ def test_cursor_pages_cover_every_root_once_in_order(store, forum, sort):
         seen += page
         after = sort_key(page[-1], sort)
     expected = {Sort.OLDEST: roots, Sort.NEWEST: roots[::-1],
-                Sort.REPLIES: [roots[2], roots[4], roots[0], roots[1], roots[3]]}[sort]
+                Sort.REPLIES: [roots[2], roots[4], roots[0], roots[1], roots[3]],
+                Sort.TOP: [roots[3], roots[1], roots[0], roots[2], roots[4]]}[sort]
     assert _ids(seen) == _ids(expected)
 
 

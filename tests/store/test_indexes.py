@@ -8,13 +8,13 @@ import re
 import pytest
 
 from parley.domain import OPEN_QUEUES, Queue
-from parley.store import QueuePage, RootPage, Sort
+from parley.store import FeaturedPage, QueuePage, RootPage, Sort
 from parley.store.postgres import PostgresStore
 from parley.store.sqlite import SQLiteStore
 
-CURSORS = {Sort.OLDEST: (1, 1), Sort.NEWEST: (1, 1), Sort.REPLIES: (0, 1, 1)}
+CURSORS = {Sort.OLDEST: (1, 1), Sort.NEWEST: (1, 1), Sort.REPLIES: (0, 1, 1), Sort.TOP: (0, 1, 1)}
 INDEX_FOR = {Sort.OLDEST: "comments_roots_by_time", Sort.NEWEST: "comments_roots_by_time",
-             Sort.REPLIES: "comments_roots_by_replies"}
+             Sort.REPLIES: "comments_roots_by_replies", Sort.TOP: "comments_roots_by_recommends"}
 
 
 def _plan(store, sql: str, params) -> str:
@@ -40,6 +40,13 @@ def test_root_pages_walk_their_index(store, sort, with_cursor):
     plan = _plan(store, *store.roots_query(page))
     assert INDEX_FOR[sort] in plan, plan
     assert "SCAN c" not in plan and "Seq Scan" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("with_cursor", [False, True])
+def test_the_featured_tab_walks_the_index_of_picks(store, with_cursor):
+    plan = _plan(store, *store.featured_query(FeaturedPage(1, (1, 1) if with_cursor else None, 50)))
+    assert "comments_featured" in plan, plan
+    assert _walks_without_sorting(plan), plan
 
 
 def test_replies_walk_the_root_index(store):
