@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from datetime import datetime, timezone
 
 from parley.cli_accounts import add_parsers as add_account_parsers
-from parley.config import SETTINGS, Config, settings_markdown
+from parley.config import SETTINGS, Config, Setting, settings_markdown
 from parley.errors import InvalidInput, ParleyError
 from parley.moderation.stream import BATCH
 
@@ -188,8 +189,36 @@ def cmd_eval(args, config: Config) -> int:
 
 
 def cmd_settings(args, config: Config) -> int:
-    print(settings_markdown(), end="")
+    if args.markdown:
+        print(settings_markdown(), end="")
+        return 0
+    rows = [("setting", "from", "value")]
+    for s in SETTINGS:
+        value = getattr(config, s.name.removeprefix("PARLEY_").lower())  # as Config.from_env names it
+        rows.append((s.name, "env" if s.name in os.environ else "default", _shown(s, str(value))))
+    widths = [max(len(row[i]) for row in rows) for i in (0, 1)]
+    for name, source, value in rows:
+        print(f"{name:<{widths[0]}}  {source:<{widths[1]}}  {value}")
     return 0
+
+
+_SECRET_PARAM = re.compile(r"(?i)([?&](?:password|passwd|sslpassword|secret|token)=)[^&#]*")
+
+
+def _shown(setting: Setting, value: str) -> str:
+    """A setting's value fit to print: secrets masked, and the password in any URL."""
+    if not value:
+        return "(empty)"
+    if setting.secret:
+        return f"******** (set, {len(value)} characters)"
+    if "://" in value:
+        scheme, rest = value.split("://", 1)
+        netloc, slash, path = rest.partition("/")
+        userinfo, at, host = netloc.rpartition("@")
+        if at and ":" in userinfo:
+            netloc = userinfo.split(":", 1)[0] + ":********@" + host
+        value = _SECRET_PARAM.sub(r"\1********", f"{scheme}://{netloc}{slash}{path}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -250,7 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(func=cmd_eval)
 
     sub.add_parser("demo", help="load the demo story").set_defaults(func=cmd_demo)
-    sub.add_parser("settings", help="print every setting with its default").set_defaults(func=cmd_settings)
+    settings = sub.add_parser("settings", help="every setting's value in effect, and whether it came from the "
+                                               "environment or is the default (secrets masked)")
+    settings.add_argument("--markdown", action="store_true",
+                          help="print the settings' reference instead (docs/settings.md: names, defaults, help)")
+    settings.set_defaults(func=cmd_settings)
     add_account_parsers(sub)
     return parser
 

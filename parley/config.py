@@ -18,6 +18,7 @@ class Setting:
     default: str
     help: str
     kind: type = str
+    secret: bool = False  # never shown: `parley settings` masks it
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -27,7 +28,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PARLEY_PORT", "8000", "Port `parley serve` listens on.", int),
     Setting("PARLEY_WORKERS", "1", "Server processes for `parley serve`.", int),
     Setting("PARLEY_SECRET_KEY", "",
-            "Key for edit, cookie and CSRF tokens, at least 32 characters. Empty: PARLEY_SECRET_KEY_FILE."),
+            "Key for edit, cookie and CSRF tokens, at least 32 characters. Empty: PARLEY_SECRET_KEY_FILE.",
+            secret=True),
     Setting("PARLEY_SECRET_KEY_FILE", "parley.secret",
             "Used when PARLEY_SECRET_KEY is empty: the file holding the server's key (edit and CSRF tokens), "
             "relative to the working directory; created at first start (32 random bytes as hex, mode 0600) and "
@@ -73,7 +75,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PARLEY_SSO_SECRET", "",
             "Shared secret (at least 32 characters) for single sign-on: the publisher's site signs a JWT "
             "(HS256) with Coral's claims and sends the reader to /sso?token=...; see docs/accounts.md. "
-            "Empty: single sign-on is off."),
+            "Empty: single sign-on is off.", secret=True),
     Setting("PARLEY_SSO_MAX_ROLE", "commenter",
             "The highest role a single sign-on token's `user.role` claim may give (commenter, staff, "
             "moderator or admin); a claim above it is ignored. Raise it only when the publisher's "

@@ -107,3 +107,51 @@ def test_a_title_the_story_cannot_take_is_refused_naming_the_option(sqlite_url):
     bad_url = run([*args, "--url", "ftp://x"], sqlite_url)
     assert bad_url.returncode == 2 and "--url" in bad_url.stderr
     assert _story(sqlite_url).title.endswith("…") and _story(sqlite_url).url == ""
+
+
+def _settings(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+    return subprocess.run([sys.executable, "-m", "parley.cli", "settings", *args], env={**clean, **env},
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+def test_settings_show_the_values_in_effect_where_they_came_from_and_hide_secrets():
+    from parley.config import SETTINGS
+
+    key, sso = "k3y-" + "x" * 40, "ss0-" + "y" * 40
+    result = _settings({"PARLEY_PORT": "9123", "PARLEY_SECRET_KEY": key, "PARLEY_SSO_SECRET": sso,
+                        "PARLEY_DATABASE_URL": "postgresql://parley:hun@ter2@db.example:5432/parley?sslpassword=pw9",
+                        "PARLEY_MODERATION_THRESHOLDS": '{"spam": {"hold": 0.7}}', "PARLEY_RATE_LIMIT": "10"})
+    assert result.returncode == 0, result.stderr
+    header, *lines = result.stdout.splitlines()
+    assert header.split() == ["setting", "from", "value"]
+    rows = {name: (source, value) for name, source, value in (line.split(None, 2) for line in lines)}
+    assert list(rows) == [s.name for s in SETTINGS]
+    assert rows["PARLEY_PORT"] == ("env", "9123")
+    assert rows["PARLEY_HOST"] == ("default", "127.0.0.1")
+    assert rows["PARLEY_RATE_LIMIT"] == ("env", "10")  # set, even if to the default
+    assert rows["PARLEY_MODERATION_THRESHOLDS"] == ("env", '{"spam": {"hold": 0.7}}')
+    assert rows["PARLEY_FORWARDED_ALLOW_IPS"] == ("default", "(empty)")
+    assert rows["PARLEY_SECRET_KEY"] == ("env", f"******** (set, {len(key)} characters)")
+    assert rows["PARLEY_SSO_SECRET"] == ("env", f"******** (set, {len(sso)} characters)")
+    assert rows["PARLEY_DATABASE_URL"] == ("env", "postgresql://parley:********@db.example:5432/parley"
+                                                  "?sslpassword=********")
+    for secret in (key, sso, "hun@", "ter2", "pw9", "x" * 10, "y" * 10):
+        assert secret not in result.stdout + result.stderr
+
+    defaults = _settings({})
+    rows = {line.split(None, 2)[0]: line.split(None, 2)[1:] for line in defaults.stdout.splitlines()[1:]}
+    assert rows["PARLEY_DATABASE_URL"] == ["default", "sqlite:///parley.db"]
+    assert rows["PARLEY_SECRET_KEY"] == ["default", "(empty)"]
+
+
+def test_settings_markdown_is_the_settings_page():
+    from parley.config import settings_markdown
+
+    result = _settings({}, "--markdown")
+    assert result.returncode == 0 and result.stdout == settings_markdown()
+
+
+def test_settings_name_a_bad_value_instead_of_showing_a_table():
+    result = _settings({"PARLEY_PORT": "eighty"})
+    assert result.returncode != 0 and "PARLEY_PORT" in result.stderr and not result.stdout

@@ -4,7 +4,17 @@ from tests.conftest import ROOT
 
 def test_every_setting_is_documented():
     assert (ROOT / "docs" / "settings.md").read_text() == settings_markdown(), \
-        "docs/settings.md is out of date: run `parley settings > docs/settings.md`"
+        "docs/settings.md is out of date: run `parley settings --markdown > docs/settings.md`"
+
+
+def test_settings_that_hold_secrets_are_declared_secret():
+    import re
+
+    # `parley settings` prints every value but these: a new secret must not slip through.
+    for s in SETTINGS:
+        if re.search(r"SECRET|PASSWORD|TOKEN|API_KEY", s.name) and not s.name.endswith("_FILE"):
+            assert s.secret, f"{s.name} looks like a secret: declare it with secret=True"
+    assert {s.name for s in SETTINGS if s.secret} >= {"PARLEY_SECRET_KEY", "PARLEY_SSO_SECRET"}
 
 
 def test_settings_come_from_the_environment_with_defaults():
