@@ -197,8 +197,12 @@ def cmd_settings(args, config: Config) -> int:
         value = getattr(config, s.name.removeprefix("PARLEY_").lower())  # as Config.from_env names it
         rows.append((s.name, "env" if s.name in os.environ else "default", _shown(s, str(value))))
     widths = [max(len(row[i]) for row in rows) for i in (0, 1)]
-    for name, source, value in rows:
-        print(f"{name:<{widths[0]}}  {source:<{widths[1]}}  {value}")
+    try:
+        sys.stdout.write("".join(f"{name:<{widths[0]}}  {source:<{widths[1]}}  {value}\n"
+                                 for name, source, value in rows))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `parley settings | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

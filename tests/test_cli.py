@@ -155,3 +155,10 @@ def test_settings_markdown_is_the_settings_page():
 def test_settings_name_a_bad_value_instead_of_showing_a_table():
     result = _settings({"PARLEY_PORT": "eighty"})
     assert result.returncode != 0 and "PARLEY_PORT" in result.stderr and not result.stdout
+
+
+def test_settings_piped_into_a_reader_that_stops_early_is_not_an_error():
+    result = subprocess.run(f"{sys.executable} -m parley.cli settings | head -1", shell=True, capture_output=True,
+                            text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert result.stdout.split() == ["setting", "from", "value"]
+    assert "Traceback" not in result.stderr
