@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PARLEY_DATABASE_URL ?= sqlite:///parley.db
 
-.PHONY: run install test bench bench-moderation bench-workspace train lint clean
+.PHONY: run install test bench bench-moderation bench-workspace bench-embed widget train lint clean
 
 $(BIN)/parley: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ bench-moderation: install
 bench-workspace: install
 	bash scripts/ensure-services
 	$(BIN)/python benchmarks/workspace.py --out docs/performance.md
+
+# The embed's scripts, from widget/src into parley/web/static (committed, so `make run` needs no build).
+widget: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check rjsmin==1.3.0
+	$(BIN)/python widget/build.py
+
+bench-embed: install
+	bash scripts/ensure-chromium
+	$(BIN)/python benchmarks/embed.py --out docs/performance.md
 
 # Rebuilds parley/moderation/models from ../shared/data (30 to 75 minutes on two cores),
 # then `parley eval` rewrites the model card.

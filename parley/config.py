@@ -80,6 +80,12 @@ SETTINGS: tuple[Setting, ...] = (
             "The highest role a single sign-on token's `user.role` claim may give (commenter, staff, "
             "moderator or admin); a claim above it is ignored. Raise it only when the publisher's "
             "sign-in is as well guarded as Parley's admin accounts."),
+    Setting("PARLEY_ALLOWED_ORIGINS", "",
+            "Sites that may embed Parley (comma-separated origins, e.g. "
+            "`https://news.example.org,https://www.news.example.org`; scheme, host and port, no path). Only "
+            "their pages get stories created on first view, CORS answers and framing (CSP frame-ancestors) "
+            "of the embed; a story's canonical URL must be on one of them too. Empty: nothing can embed "
+            "Parley. See docs/embed.md."),
 )
 
 
@@ -108,6 +114,7 @@ class Config:
     session_days: int
     sso_secret: str
     sso_max_role: str
+    allowed_origins: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:

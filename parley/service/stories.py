@@ -1,13 +1,42 @@
-"""Stories: the newsroom creates and changes them; anyone reads them."""
+"""Stories: the newsroom creates and changes them; anyone reads them; an embedding
+site's page creates its own on first view."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Sequence
 
 from parley.domain import Actor, Permission, Story
-from parley.errors import InvalidInput, NotFound
+from parley.errors import Conflict, InvalidInput, NotFound
 from parley.service.base import Deps
 from parley.service.cleaning import SLUG, apply_story_fields, clean_slug, required_text
+
+MAX_EMBED_KEY_CHARS = 2000
+
+
+@dataclasses.dataclass(frozen=True)
+class EmbedRef:
+    """What an embedding page says of its story: its own id (optional), its canonical URL,
+    and optionally its title and section. Parley never fetches the URL."""
+
+    url: str = ""
+    story_id: str = ""
+    title: str = ""
+    section: str = ""
+
+    @property
+    def slug(self) -> str:
+        """The story's slug, the same on every view: the page's id when it is already a slug
+        (so an existing story can be embedded by its slug), else a hash of the id, or
+        failing that of the canonical URL (without its #fragment)."""
+        key = self.story_id.strip() or self.url.strip().partition("#")[0]
+        if not key or len(key) > MAX_EMBED_KEY_CHARS:
+            raise InvalidInput("say which story: a canonical URL (data-parley-url) or an id (data-parley-story)",
+                               field="url" if not self.story_id else "story")
+        if SLUG.fullmatch(key):
+            return key
+        return "e-" + hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
 
 
 class StoryService:
@@ -26,6 +55,31 @@ class StoryService:
         if story is None:
             raise NotFound(f"no story with slug {slug!r}", field="slug")
         return story
+
+    def embedded(self, ref: EmbedRef, *, create: bool) -> Story:
+        """The story an embedding page shows; with ``create``, made on its first view from
+        what the page says (the web layer passes ``create`` only when the page's site is
+        one of PARLEY_ALLOWED_ORIGINS). A story that exists is shown as it is: a page
+        cannot rename it."""
+        slug = ref.slug
+        story = self.store.get_story(slug)
+        if story is not None:
+            return story
+        if not create:
+            raise NotFound("this page has no story yet", field="story")
+        url = ref.url.strip().partition("#")[0]
+        if not url.startswith(("https://", "http://")):
+            raise InvalidInput("the canonical URL must start with http:// or https://", field="url")
+        title = " ".join(ref.title.split())[:300] or url[:300]
+        story = Story(slug=slug, title=required_text({"title": title}, "title", 300))
+        apply_story_fields(story, {"url": url})
+        section = " ".join(ref.section.split())
+        if len(section) > 100 or "\x00" in section:
+            raise InvalidInput("a section has at most 100 characters", field="section")
+        try:
+            return self.store.add_story(story)
+        except Conflict:  # another first view made it a moment ago
+            return self.get(slug)
 
     def by_id(self, story_id: int) -> Story:
         story = self.store.get_story_by_id(story_id)

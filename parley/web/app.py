@@ -20,8 +20,9 @@ from parley.errors import ParleyError
 from parley.keys import server_key
 from parley.service import Services
 from parley.store import Store, open_store
-from parley.web import account, admin, api, moderate, pages, perspective, reader, workspace_api
+from parley.web import account, admin, api, embed, moderate, pages, perspective, reader, workspace_api
 from parley.web.cache import RenderCache
+from parley.web.cors import EmbedCORS
 from parley.web.format import absolute_time, flagged_runs, iso, plural, relative_time
 from parley.web.responses import JSONResponse, error_response, wants_json
 from parley.web.routing import PUBLIC, route
@@ -82,11 +83,13 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     static = resources.files("parley.web") / "static"
     app = Starlette(
         routes=[*api.routes, *admin.routes, *account.routes, *workspace_api.routes, *moderate.routes,
-                *perspective.routes, *reader.routes, *pages.routes,
+                *perspective.routes, *reader.routes, *pages.routes, *embed.routes,
                 route("/healthz", _healthz, permission=PUBLIC),
                 Mount("/static", StaticFiles(directory=str(static)), name="static")],
         exception_handlers={ParleyError: _parley_error, HTTPException: _http_error, Exception: _unexpected},
-        middleware=[Middleware(SecurityHeaders), Middleware(HostCheck, allowed_hosts=config.allowed_hosts)],
+        middleware=[Middleware(SecurityHeaders, embedding_origins=config.allowed_origins),
+                    Middleware(HostCheck, allowed_hosts=config.allowed_hosts),
+                    Middleware(EmbedCORS, embedding_origins=config.allowed_origins)],
     )
     app.state.config = config
     app.state.store = store

@@ -5,9 +5,15 @@ In this order:
 1. ``Authorization: Bearer <token>``: the API token's actor. A token that is unknown or
    revoked (or a header that is not Bearer) is a 401, never quietly a guest: a script
    whose token was revoked must hear so.
-2. The session cookie ``parley_session``: the signed-in account. An expired or revoked
+2. ``X-Parley-Embed: <token>`` (the embed's widget, which cannot use cookies inside another
+   site's page; see ``parley.web.embed_tokens``): a guest token's guest, or a signed-in
+   session's account. Cookies are not read. A token that does not verify, or a session
+   that has ended, is a 401; an Origin that is not in PARLEY_ALLOWED_ORIGINS is a 403.
+   No page can add the header without a CORS preflight, which only those origins pass:
+   that is the CSRF defence, so the same-site check does not apply.
+3. The session cookie ``parley_session``: the signed-in account. An expired or revoked
    session, or a disabled account, reads as no cookie.
-3. A guest, known by the signed cookie ``parley_guest`` (a random id and its HMAC under
+4. A guest, known by the signed cookie ``parley_guest`` (a random id and its HMAC under
    the server's key) when it verifies; a cookie that does not is ignored. Handlers that
    let a guest write call ``ensure_guest_cookie`` on their response, so that the guest
    sees their own held comment after a reload and in a new tab, and no other browser does.
@@ -29,7 +35,9 @@ from starlette.responses import Response
 
 from parley.domain import Actor
 from parley.errors import Forbidden, Unauthenticated
-from parley.web.security import client_addr
+from parley.web.embed_tokens import read_form_token, read_widget_token
+from parley.web.origins import is_allowed
+from parley.web.security import CSRF_FIELD, client_addr
 
 SESSION_COOKIE = "parley_session"
 GUEST_COOKIE = "parley_guest"
@@ -54,6 +62,8 @@ async def actor_of(request: Request) -> Actor:
         if actor is None:
             raise Unauthenticated("this API token is not valid: it is unknown or was revoked",
                                   field="authorization")
+    elif EMBED_HEADER in request.headers:
+        actor = await _embed_actor(request, request.headers[EMBED_HEADER], addr)
     else:
         if request.method not in _SAFE_METHODS:
             same_site_only(request)
@@ -69,6 +79,37 @@ async def actor_of(request: Request) -> Actor:
 
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+EMBED_HEADER = "x-parley-embed"
+
+
+async def _embed_actor(request: Request, token: str, addr: str) -> Actor:
+    origin = request.headers.get("origin")
+    if origin is not None and not is_allowed(request.app.state.config, origin):
+        raise Forbidden("this site may not embed Parley's comments", field="origin")
+    found = read_widget_token(request.app.state.secret, token)
+    actor = None
+    if found is not None and found[0] == "guest":
+        actor = Actor.guest(guest_key=found[1], client_addr=addr)
+    elif found is not None:
+        actor = await run_in_threadpool(request.app.state.services.accounts.actor_for_session, found[1], addr)
+    if actor is None:
+        raise Unauthenticated("this embed token is not valid (or its sign-in has ended); get a new one",
+                              field="x-parley-embed")
+    return actor
+
+
+def frame_actor(request: Request, slug: str, form_token: str | None) -> Actor:
+    """The writer of a form posted from the embed's no-JavaScript iframe, where no cookie
+    reaches: the guest whose id its form token carries, when the token was issued for this
+    story and is fresh, and the post comes from the frame's own page (same origin, which
+    the iframe is even inside another site), never from another site's."""
+    guest_id = read_form_token(request.app.state.secret, slug, form_token)
+    if guest_id is None:
+        raise Forbidden("the form has expired; reload the page and send it again", field=CSRF_FIELD)
+    same_site_only(request)
+    actor = Actor.guest(guest_key=guest_id, client_addr=client_addr(request))
+    request.state.actor = actor
+    return actor
 
 
 def same_site_only(request: Request) -> None:

@@ -710,3 +710,101 @@ _PATHS["/v1alpha1/comments:suggestscore"] = {"post": _op(
     description="The token goes as Authorization: Bearer (not ?key=), or a signed-in session. The example comes back "
                 "in GET /api/v1/admin/decisions.jsonl (source suggestscore; label 1 when toxicity is 0.5 or more).",
     body={"required": True, "content": {"application/json": {"schema": _ref("SuggestCommentScoreRequest")}}})}
+
+# --- the embed (parley/web/embed.py) ----------------------------------------------------------
+OPENAPI["components"]["securitySchemes"]["embedToken"] = {
+    "type": "apiKey", "in": "header", "name": "X-Parley-Embed",
+    "description": "The embed widget's token, instead of cookies (which browsers block inside another site's page): "
+                   "`g.…` for a guest (POST /api/v1/embed/token) or `s.…` for a reader signed in through the widget "
+                   "(POST /api/v1/embed/auth/login). Cookies are not read when it is sent. A token that does not verify, "
+                   "or whose sign-in ended, is a 401 (field x-parley-embed); from an Origin not in PARLEY_ALLOWED_ORIGINS, "
+                   "a 403 (field origin). Browsers send the header only after a CORS preflight, which only those origins pass."}
+_EMBED_AS = [{}, {"embedToken": []}]
+_EMBED_PAGE = [_query("url", {"type": "string", "maxLength": 2000}, "The embedding page's canonical URL (never fetched); its "
+                      "origin must be in PARLEY_ALLOWED_ORIGINS for the story to be created on first view."),
+               _query("story", {"type": "string", "maxLength": 2000}, "The page's own story id (data-parley-story): a slug is "
+                      "used as it is (an existing story), anything else is hashed; absent, the URL is."),
+               _query("title", {"type": "string"}, "The story's title when it is created (first 300 characters)."),
+               _query("section", {"type": "string", "maxLength": 100}, "The page's section.")]
+_EMBED_ORIGIN = {403: "A request from a site not in PARLEY_ALLOWED_ORIGINS (field origin)",
+                 404: "No story yet, and this page may not create one (field story)"}
+_HTML = {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}
+_PATHS.update({
+    "/embed.js": {"get": _op("The embed widget's script (at most 10 KB gzipped)", PUBLIC,
+                             {"200": {"description": "JavaScript, gzipped when asked; ETag, Cache-Control public, max-age=300",
+                                      "content": {"text/javascript": {"schema": {"type": "string"}}}}})},
+    "/embed/count.js": {"get": _op("The comment-count script for article lists", PUBLIC,
+                                   {"200": {"description": "JavaScript", "content": {"text/javascript": {"schema": {"type": "string"}}}}})},
+    "/embed/fragment": {"get": _op(
+        "The story's thread as an HTML fragment, for server-side includes, ESI and the widget", PUBLIC,
+        {"200": {**_HTML, "description": "`<section class=\"parley-thread\" data-slug data-count data-open>`: the count, the "
+                 "first page of the thread and its Load more link (with `after`: the next page's list items alone). ETag "
+                 "(304 on If-None-Match), Cache-Control `public, max-age=0, s-maxage=15, stale-while-revalidate=60`, Vary "
+                 "Origin and Accept-Encoding; CORS for the allowed origins."},
+         "304": {"description": "Not modified"}, **_errors(403, 404, 422, notes=_EMBED_ORIGIN)},
+        parameters=[*_EMBED_PAGE, _query("sort", {"type": "string", "enum": ["oldest", "newest", "replies"]}),
+                    _query("after", {"type": "string"}, "The next page's cursor, from Load more.")])},
+    "/embed/frame": {"get": _op(
+        "The no-JavaScript iframe's address: finds (or creates) the story and answers 303 to its frame", PUBLIC,
+        {"303": {"description": "To /embed/frame/{slug}"}, **_errors(403, 404, 422, notes=_EMBED_ORIGIN)},
+        parameters=_EMBED_PAGE)},
+    "/embed/frame/{slug}": {
+        "get": _op("The no-JavaScript iframe: the thread and the comment form, framable by the allowed origins", PUBLIC,
+                   {"200": {**_HTML, "description": "A page whose CSP frame-ancestors names PARLEY_ALLOWED_ORIGINS"},
+                    **_errors(403, 404)},
+                   description="Its form carries a form token (csrf_token) bound to the story, good for two hours, "
+                               "which also says who the guest is: no cookie reaches a frame on another site.",
+                   parameters=[_SLUG, _query("reply", {"type": "integer"}), _query("thread", {"type": "integer"}),
+                               _query("posted", {"type": "string"})]),
+        "post": _op("The iframe's comment form (application/x-www-form-urlencoded)", Permission.POST,
+                    {"303": {"description": "Back into the frame, to the comment (or to the writer's message)"},
+                     **_errors(400, 401, 403, 404, 429, notes={
+                         403: "The form token is missing, expired or for another story (field csrf_token), or the form "
+                              "was sent from another site's page (field origin)"})},
+                    parameters=[_SLUG], security=[{}])},
+    "/api/v1/embed/token": {"post": _op(
+        "A new guest token for the widget", PUBLIC,
+        {"200": _answer({"token": {"type": "string"}}), **_errors(403, notes=_EMBED_ORIGIN)},
+        description="Only for a request whose Origin is in PARLEY_ALLOWED_ORIGINS.")},
+    "/api/v1/embed/me": {"get": _op(
+        "Who the widget's token acts as", PUBLIC,
+        {"200": _answer({"actor": {"type": "object"}}), **_errors(401, 403)}, security=_EMBED_AS)},
+    "/api/v1/embed/counts": {"get": _op(
+        "Comment counts for article lists (count.js)", PUBLIC,
+        {"200": _answer({"counts": {"type": "object", "additionalProperties": {"type": "integer"}}}),
+         **_errors(403, notes=_EMBED_ORIGIN)},
+        description="Each key as asked (a page's id or canonical URL); a story that does not exist counts 0.",
+        parameters=[_query("story", {"type": "string"}, "Repeated, at most 200.")])},
+    "/api/v1/embed/auth/login": {"post": _op(
+        "Sign in through the widget: the session comes back as a token, not a cookie", PUBLIC,
+        {"200": _answer({"token": {"type": "string"}, "actor": {"type": "object"}}),
+         **_errors(401, 403, 422, 429, notes={401: "Wrong email or password (field password)", **_EMBED_ORIGIN})},
+        body=_body(["email", "password"], {"email": {"type": "string"}, "password": {"type": "string"}}))},
+    "/api/v1/embed/auth/logout": {"post": _op(
+        "Sign out the widget's session", PUBLIC, {"200": _answer({"signed_out": {"type": "boolean"}})},
+        security=_EMBED_AS)},
+    "/api/v1/embed/stories/{slug}/comments": {"post": _op(
+        "Post a comment or reply through the widget", Permission.POST,
+        {"201": _answer({"id": {"type": "integer"}, "state": {"type": "string"}, "html": {"type": "string"},
+                         "anchor_id": {"type": ["integer", "null"]}, "edit_token": {"type": "string"},
+                         "message": {"type": "string"}}),
+         "200": {"description": "The same idempotency_key again: the comment it made"},
+         **_errors(400, 401, 403, 404, 409, 422, 429)},
+        description="The comment form's fields as JSON; the answer carries the comment's HTML as the thread renders it. "
+                    "Edit it afterwards with PATCH /api/v1/comments/{id} and its edit_token.",
+        parameters=[_SLUG], security=_EMBED_AS,
+        body=_body(["body"], {"author_name": {"type": "string"}, "email": {"type": "string"}, "body": {"type": "string"},
+                              "parent_id": {"type": ["integer", "null"]}, "spoiler": {"type": "boolean"},
+                              "idempotency_key": {"type": "string"}, "rephrased": {"type": "boolean"}}))},
+    "/api/v1/embed/stories/{slug}/comments/{comment_id}/report": {
+        "get": _op("The report form's HTML, for the widget to open under a comment", PUBLIC,
+                   {"200": _answer({"html": {"type": "string"}}), **_errors(404)}, parameters=[_SLUG, _COMMENT_ID]),
+        "post": _op("Report a comment through the widget", Permission.REPORT,
+                    {"201": _answer({"report": {"type": "object"}, "message": {"type": "string"}}),
+                     **_errors(400, 401, 403, 404, 409, 422, 429)},
+                    parameters=[_SLUG, _COMMENT_ID], security=_EMBED_AS,
+                    body=_body(["reason"], {"reason": {"type": "string", "enum": [r.value for r in ReportReason]},
+                                            "text": _TEXT, "law": {"type": "string"}, "explanation": _TEXT,
+                                            "name": {"type": "string"}, "email": {"type": "string"},
+                                            "good_faith": {"type": "boolean"}}))},
+})

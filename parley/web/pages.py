@@ -174,16 +174,8 @@ async def post_comment(request: Request) -> Response:
     comment = posted.comment
     message = WRITER_MESSAGES.get(comment.state)
     if wants_json(request):
-        answer = {"id": comment.id, "parent_id": comment.parent_id, "state": comment.state.value}
-        if comment.state is not CommentState.REJECTED:  # a held comment is shown to its writer only
-            anchor_id, replying_to = await run_in_threadpool(state.services.posting.place_in_page, comment)
-            macro = state.templates.get_template("_comment.html").module.comment
-            html = str(macro(Node(comment, [], replying_to), datetime.now(timezone.utc), slug))
-            answer |= {"anchor_id": anchor_id, "html": html, "edit_token": posted.edit_token}
-        if message:
-            answer["message"] = message
-        response = Response(orjson.dumps(answer), status_code=201 if posted.created else 200,
-                            media_type="application/json")
+        response = Response(orjson.dumps(await posted_answer(request, posted, slug)),
+                            status_code=201 if posted.created else 200, media_type="application/json")
     elif message:
         response = RedirectResponse(f"/stories/{slug}?{urlencode({'posted': comment.state.value})}#own-comments",
                                     status_code=303)
@@ -192,6 +184,21 @@ async def post_comment(request: Request) -> Response:
         response = RedirectResponse(f"/stories/{slug}?thread={root}#c{comment.id}", status_code=303)
     ensure_guest_cookie(request, response)  # the writer's browser keeps seeing what it wrote
     return response
+
+async def posted_answer(request: Request, posted, slug: str) -> dict:
+    """What a script that posted a comment is told: its state, and (unless rejected) its
+    HTML and where in the page it goes; a held comment is shown to its writer only."""
+    state = request.app.state
+    comment = posted.comment
+    answer = {"id": comment.id, "parent_id": comment.parent_id, "state": comment.state.value}
+    if comment.state is not CommentState.REJECTED:
+        anchor_id, replying_to = await run_in_threadpool(state.services.posting.place_in_page, comment)
+        macro = state.templates.get_template("_comment.html").module.comment
+        html = str(macro(Node(comment, [], replying_to), datetime.now(timezone.utc), slug))
+        answer |= {"anchor_id": anchor_id, "html": html, "edit_token": posted.edit_token}
+    if comment.state in WRITER_MESSAGES:
+        answer["message"] = WRITER_MESSAGES[comment.state]
+    return answer
 
 
 routes = [

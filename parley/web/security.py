@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from parley.errors import Forbidden
+from parley.web.origins import allowed_origins
 from parley.web.responses import JSONResponse
 
 CSRF_COOKIE = "parley_csrf"
@@ -26,7 +27,8 @@ def check_settings(config) -> None:
     """Stop at start, naming the setting, when PARLEY_FORWARDED_ALLOW_IPS or
     PARLEY_ALLOWED_HOSTS cannot be read; requests would otherwise fail one by one."""
     for name, parse, value in (("PARLEY_FORWARDED_ALLOW_IPS", trusted_proxies, config.forwarded_allow_ips),
-                               ("PARLEY_ALLOWED_HOSTS", allowed_host_names, config.allowed_hosts)):
+                               ("PARLEY_ALLOWED_HOSTS", allowed_host_names, config.allowed_hosts),
+                               ("PARLEY_ALLOWED_ORIGINS", allowed_origins, config.allowed_origins)):
         try:
             parse(value)
         except ValueError as exc:
@@ -232,20 +234,33 @@ _SECURITY_HEADERS = [
 ]
 
 
+#: The pages other sites may frame (the embed's no-JavaScript iframe): only there does
+#: frame-ancestors name PARLEY_ALLOWED_ORIGINS; every other page stays unframable elsewhere.
+FRAMABLE_PREFIX = "/embed/frame"
+
+
+def framable_headers(origins: frozenset[str]) -> list[tuple[bytes, bytes]]:
+    ancestors = " ".join(["'self'", *sorted(origins)])
+    policy = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'self'", f"frame-ancestors {ancestors}")
+    return [(b"content-security-policy", policy.encode()), *_SECURITY_HEADERS[1:]]
+
+
 class SecurityHeaders:
     """Adds the headers above to every response (plain ASGI: no per-request task)."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, *, embedding_origins: str = "") -> None:
         self.app = app
+        self.framable = framable_headers(allowed_origins(embedding_origins))
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        extra = self.framable if scope["path"].startswith(FRAMABLE_PREFIX) else _SECURITY_HEADERS
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *_SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

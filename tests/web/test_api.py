@@ -265,7 +265,7 @@ def test_story_management_needs_a_token_with_a_role_that_manages_stories(server,
     assert http.get(f"/api/v1/stories/{slug}").json()["comments_open"] is True
 
 
-API_PREFIXES = ("/api/v1", "/v1alpha1")
+API_PREFIXES = ("/api/v1", "/v1alpha1", "/embed")
 
 
 def _without_converters(path: str) -> str:
