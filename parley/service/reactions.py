@@ -131,10 +131,26 @@ class ReactionService:
             raise InvalidInput("at most 1,000 comments at once", field="comment_ids")
         return self.store.recommended_by(key, [whole_number(i, "comment_ids") for i in comment_ids])
 
+    def recommended_on(self, actor: Actor, story: Story) -> set[int]:
+        """Which of a story's comments this reader recommended: what their page marks, outside
+        the thread every reader shares. Nothing for a reader we cannot recognise."""
+        key = reader_key(actor)
+        if key is None or not actor.can(Permission.RECOMMEND) or not actor.recognised:
+            return set()
+        return self.store.recommended_on(key, story.id)
+
     # --- featuring --------------------------------------------------------------------
     def may_feature(self, actor: Actor) -> bool:
         """Whether pages should offer this actor Feature buttons (``feature`` decides)."""
         return actor.can(Permission.FEATURE)
+
+    def for_featuring(self, actor: Actor, comment_id) -> Comment:
+        """The comment staff are about to feature or unfeature (the form's page)."""
+        actor.require(Permission.FEATURE, "featuring comments")
+        comment = self.store.get_comment(whole_number(comment_id, "comment_id"))
+        if comment is None or not (comment.state.visible or comment.featured):
+            raise NotFound("there is no comment readers can see with that id", field="comment_id")
+        return comment
 
     def feature(self, actor: Actor, comment_id, on: bool = True) -> Comment:
         """Feature a comment readers can see (``on``), or unfeature it; recorded in the audit

@@ -415,6 +415,10 @@ class Store(abc.ABC):
         """Which of these comments this reader recommended."""
 
     @abc.abstractmethod
+    def recommended_on(self, reader_key: str, story_id: int) -> set[int]:
+        """Which of a story's comments this reader recommended."""
+
+    @abc.abstractmethod
     def set_featured(self, comment_id: int, story_id: int, at: datetime | None) -> bool:
         """Feature a comment (``at``: when) or unfeature it (None), moving the story's
         revision; False (and nothing changed) when it already stood so."""

@@ -54,6 +54,11 @@ class ReactionsSQL:
                          [reader_key, *params])
         return {r[0] for r in rows}
 
+    def recommended_on(self, reader_key: str, story_id: int) -> set[int]:
+        rows = self._all("SELECT r.comment_id FROM recommendations r JOIN comments c ON c.id = r.comment_id"
+                         " WHERE r.reader_key = ? AND c.story_id = ?", (reader_key, story_id))
+        return {r[0] for r in rows}
+
     def set_featured(self, comment_id: int, story_id: int, at: datetime | None) -> bool:
         with self._tx() as conn:
             if at is None:

@@ -32,6 +32,8 @@ def comment_json(comment: Comment) -> dict:
         "body_html": comment.body_html,
         "state": comment.state.value,
         "notices": [n.to_dict() for n in comment.notices],
+        "recommend_count": comment.recommend_count,
+        "featured": comment.featured,
     }
 
 

@@ -22,6 +22,7 @@ from parley.service import Services
 from parley.store import Store, open_store
 from parley.web import account, admin, api, embed, moderate, pages, perspective, reader, workspace_api
 from parley.web.cache import RenderCache
+from parley.web.reactions import routes as reaction_routes
 from parley.web.cors import EmbedCORS
 from parley.web.format import absolute_time, flagged_runs, iso, plural, relative_time
 from parley.web.responses import JSONResponse, error_response, wants_json
@@ -83,7 +84,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     static = resources.files("parley.web") / "static"
     app = Starlette(
         routes=[*api.routes, *admin.routes, *account.routes, *workspace_api.routes, *moderate.routes,
-                *perspective.routes, *reader.routes, *pages.routes, *embed.routes,
+                *perspective.routes, *reaction_routes, *reader.routes, *pages.routes, *embed.routes,
                 route("/healthz", _healthz, permission=PUBLIC),
                 Mount("/static", StaticFiles(directory=str(static)), name="static")],
         exception_handlers={ParleyError: _parley_error, HTTPException: _http_error, Exception: _unexpected},

@@ -179,7 +179,9 @@ OPENAPI: dict = {
                             "notices": {"type": "array", "items": _ref("Notice")},
                             "edit_token": {"type": "string", "description": "Only in the answer to a post; never for a rejected comment."},
                             "body_source": {"type": "string", "description": "The Markdown as written; only when one comment is posted, asked for or edited."},
-                            "message": {"type": "string", "description": "For the writer of a pending or rejected comment: what happened to it."}}},
+                            "message": {"type": "string", "description": "For the writer of a pending or rejected comment: what happened to it."},
+                            "recommend_count": {"type": "integer", "description": "Readers' recommendations, one each."},
+                            "featured": {"type": "boolean", "description": "A staff pick, listed under Featured."}}},
             "ModeratedComment": {"allOf": [_ref("Comment"), {
                 "type": "object", "required": ["body_source", "verdict", "queue", "priority", "report_count", "author_id"], "properties": {
                     "verdict": {"oneOf": [_ref("Verdict"), {"type": "null"}],
@@ -339,7 +341,8 @@ _PATHS.update({
         "get": _op("A page of the thread", PUBLIC,
                    {"200": _json(_ref("CommentPage")), **_errors(404, 422)},
                    parameters=[_SLUG,
-                               _query("sort", {"type": "string", "enum": ["oldest", "newest", "replies"]}),
+                               _query("sort", {"type": "string", "enum": ["oldest", "newest", "replies", "top"]},
+                                      "top: most recommended first, ties oldest first."),
                                _query("cursor", {"type": "string"}),
                                _query("limit", {"type": "integer", "minimum": 1, "maximum": 500},
                                       "Top-level comments per page; their replies come along.")]),
@@ -382,6 +385,46 @@ _PATHS.update({
         parameters=[{"name": "slug", "in": "query", "required": True, "style": "form", "explode": True,
                      "schema": {"type": "array", "items": {"type": "string"}, "maxItems": 200},
                      "description": "Repeat, or separate with commas; unknown slugs are left out of the answer."}])},
+})
+
+# --- reactions: recommendations and staff's picks (parley/web/reactions.py) ----------------
+_RECOMMENDATION = _answer({"comment_id": {"type": "integer"}, "recommend_count": {"type": "integer"},
+                           "recommended": {"type": "boolean", "description": "By you, after this call."}},
+                          required=["comment_id", "recommend_count", "recommended"])
+_RECOMMEND_NOTES = {403: "A guest browser that sent no parley_guest cookie yet, or no way to tell this reader apart "
+                         "(field reader); your own comment (field comment_id); the role lacks the permission (field "
+                         "authorization); a cookie-authenticated change from another site (field origin)",
+                    404: "No comment readers can see with that id (field comment_id)",
+                    429: "More than 30 changes of recommendation a minute; see Retry-After"}
+_PATHS.update({
+    "/api/v1/comments/{comment_id}/recommendation": {
+        "put": _op("Recommend a comment", Permission.RECOMMEND, {"200": _RECOMMENDATION, **_errors(401, 403, 404, 429, notes=_RECOMMEND_NOTES)},
+                   description="One recommendation per reader per comment, by their account, their guest cookie or their API "
+                               "token: sending it again changes nothing. Only a comment readers can see, and never one's own. "
+                               "No body.", parameters=[_COMMENT_ID]),
+        "delete": _op("Take your recommendation back", Permission.RECOMMEND,
+                      {"200": _RECOMMENDATION, **_errors(401, 403, 404, 429, notes=_RECOMMEND_NOTES)},
+                      description="Idempotent: without a recommendation of yours, nothing changes.", parameters=[_COMMENT_ID])},
+    "/api/v1/comments/{comment_id}/feature": {
+        "post": _op("Feature a comment (a staff pick)", Permission.FEATURE,
+                    {"200": _json(_ref("Comment")), **_errors(401, 403, 404, notes={404: "No comment readers can see with that id (field comment_id)"})},
+                    description="Shown first, under the story page's Featured tab, with a Featured badge. Recorded in the audit "
+                                "log (decision feature); featuring a featured comment changes and records nothing. No body.",
+                    parameters=[_COMMENT_ID]),
+        "delete": _op("Unfeature a comment", Permission.FEATURE, {"200": _json(_ref("Comment")), **_errors(401, 403, 404)},
+                      description="Recorded in the audit log (decision unfeature). A pick is not undone with /undo: unfeature it.",
+                      parameters=[_COMMENT_ID])},
+    "/api/v1/stories/{slug}/recommended": {"get": _op(
+        "Which of the story's comments you recommended", PUBLIC,
+        {"200": _answer({"recommended": {"type": "array", "items": {"type": "integer"}}}), **_errors(401, 404)},
+        description="Empty for a browser without a guest cookie. What the page's script marks: the thread is the same for every reader.",
+        parameters=[_SLUG], security=_ANYONE)},
+    "/api/v1/stories/{slug}/featured": {"get": _op(
+        "The story's featured comments, latest pick first", PUBLIC,
+        {"200": _answer({"story": {"type": "object"}, "comments": {"type": "array", "items": _ref("Comment")},
+                         "next_cursor": {"type": ["string", "null"]}}), **_errors(404, 422)},
+        description="Each comment on its own (a featured reply too); only comments readers can see.",
+        parameters=[_SLUG, _query("cursor", {"type": "string"}), _limit(500, "the page size")])},
 })
 
 # --- the moderators' API (parley/web/admin.py) --------------------------------------------

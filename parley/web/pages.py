@@ -31,7 +31,10 @@ from parley.web.responses import JSONResponse, cached_response, error_response, 
 from parley.web.routing import PUBLIC, route
 from parley.web.security import CSRF_FIELD, check_csrf, csrf_token, set_csrf_cookie
 
-SORTS = [(Sort.OLDEST.value, "Oldest"), (Sort.NEWEST.value, "Newest"), (Sort.REPLIES.value, "Most replies")]
+SORTS = [(Sort.OLDEST.value, "Oldest"), (Sort.NEWEST.value, "Newest"), (Sort.REPLIES.value, "Most replies"),
+         (Sort.TOP.value, "Top")]
+#: The Featured tab (``?sort=featured``): staff's picks, latest first, each on its own.
+FEATURED = "featured"
 MAX_FORM_BYTES = 64 * 1024
 
 
@@ -39,15 +42,21 @@ def _minute() -> int:
     return int(time.time()) // 60
 
 
-def _render_thread(request: Request, page: ThreadPage, minute: int, base_url: str) -> str:
+def _render_thread(request: Request, page: ThreadPage, minute: int, base_url: str, staff: bool = False) -> str:
+    return _render_listing(request, "_thread.html", nest(page.comments), page.story, page.sort.value,
+                           page.next_cursor, minute, base_url, staff)
+
+
+def _render_listing(request: Request, template: str, nodes: list[Node], story: Story, sort: str,
+                    cursor: str | None, minute: int, base_url: str, staff: bool) -> str:
     next_url = next_fragment = None
-    if page.next_cursor:
-        query = urlencode({"sort": page.sort.value, "after": page.next_cursor})
+    if cursor:
+        query = urlencode({"sort": sort, "after": cursor})
         next_url = f"{base_url}?{query}#comments"
-        next_fragment = f"/stories/{page.story.slug}/comments?{query}"
-    template = request.app.state.templates.get_template("_thread.html")
-    return template.render(nodes=nest(page.comments), now=datetime.fromtimestamp(minute * 60, timezone.utc),
-                           next_url=next_url, next_fragment_url=next_fragment, slug=page.story.slug)
+        next_fragment = f"/stories/{story.slug}/comments?{query}"
+    return request.app.state.templates.get_template(template).render(
+        nodes=nodes, now=datetime.fromtimestamp(minute * 60, timezone.utc), next_url=next_url,
+        next_fragment_url=next_fragment, slug=story.slug, staff=staff)
 
 
 async def home(request: Request) -> Response:
@@ -64,19 +73,27 @@ async def _thread(request: Request) -> tuple[Story, Rendered]:
     slug = request.path_params["slug"]
     sort, after, single_root = q.get("sort", Sort.OLDEST.value), q.get("after") or None, q.get("thread")
     minute = _minute()
+    reactions = request.app.state.services.reactions
+    # Staff see Feature links in the thread: their rendering is cached apart from readers'.
+    staff = reactions.may_feature(await actor_of(request))
 
     def key_for(story: Story) -> tuple:
         if single_root:
-            return ("thread", story.id, story.revision, single_root, minute)
-        return ("page", story.id, story.revision, sort, after, minute)
+            return ("thread", story.id, story.revision, single_root, minute, staff)
+        return ("page", story.id, story.revision, sort, after, minute, staff)
 
     def render_for(story: Story):
         def render() -> bytes:
+            base = f"/stories/{slug}"
             if single_root:
                 page = service.thread_of(story, single_root)
+            elif sort == FEATURED:
+                view = reactions.featured(story, cursor=after)
+                return _render_listing(request, "_featured.html", [Node(c, []) for c in view.comments], story,
+                                       FEATURED, view.next_cursor, minute, base, staff).encode()
             else:
                 page = service.thread_page(story, sort=sort, cursor=after)
-            return _render_thread(request, page, minute, f"/stories/{slug}").encode()
+            return _render_thread(request, page, minute, base, staff).encode()
         return render
 
     return await cached_thread(request, slug, key_for, render_for)

@@ -40,7 +40,12 @@ MAX_FORM_BYTES = 32 * 1024
 REPORTED = "Thank you: a moderator will look at it."
 APPEALED = "Your appeal is waiting for a moderator."
 #: The status lines a plain POST comes back to (``?done=`` on the story page).
-STATUS_LINES = {"reported": REPORTED}
+STATUS_LINES = {"reported": REPORTED,
+                # After a recommendation or a pick (parley.web.reactions).
+                "recommended": "You recommended this comment.",
+                "unrecommended": "You took back your recommendation.",
+                "featured": "The comment is featured: readers find it under Featured.",
+                "unfeatured": "The comment is no longer featured."}
 REASONS = list(ReportReason)
 #: Where each of a writer's comments stands, as /me says it.
 COMMENT_STATES = {"pending": "held for a moderator; only you can see it",

@@ -76,3 +76,12 @@ def test_featured_comments_latest_pick_first_visible_only_and_paged(store, story
     assert store.set_featured(comments[3].id, story.id, None) is False
     assert store.get_story_by_id(story.id).revision == revision + 1
     assert store.get_comment(comments[3].id).featured_at is None
+
+
+def test_what_a_reader_recommended_on_one_story(store, story):
+    other = store.add_story(Story(slug="other", title="Another"))
+    here, there = _comment(store, story), _comment(store, other)
+    for c, s in ((here, story), (there, other)):
+        store.add_recommendation(c.id, s.id, "guest:a", utcnow())
+    assert store.recommended_on("guest:a", story.id) == {here.id}
+    assert store.recommended_on("guest:b", story.id) == set()

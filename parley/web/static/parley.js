@@ -454,3 +454,121 @@
       .finally(function () { button.disabled = false; });
   });
 })();
+
+// Recommendations and staff's picks, in place. The thread is the same for every reader
+// (cached), so which comments this reader recommended comes from the API; the links work
+// without this file too (they open a page with the button).
+(function () {
+  "use strict";
+  var section = document.getElementById("comments");
+  if (!section || !window.fetch) return;
+  var mine = new Set();
+
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  function mark(link) {
+    var on = mine.has(Number(link.dataset.recommend));
+    link.setAttribute("role", "button");
+    link.setAttribute("aria-pressed", on ? "true" : "false");
+    link.firstChild.nodeValue = on ? "Recommended" : "Recommend";
+  }
+
+  function markAll(root) {
+    root.querySelectorAll("a.recommend-link").forEach(mark);
+  }
+
+  function say(link, message) {
+    var box = link.parentNode.querySelector(".reaction-status");
+    if (!box) {
+      box = document.createElement("span");
+      box.className = "reaction-status";
+      box.setAttribute("role", "status");
+      link.parentNode.appendChild(box);
+    }
+    box.textContent = message || "";
+  }
+
+  function send(method, url) {
+    return fetch(url, { method: method, credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        return r.json().then(function (data) {
+          if (!r.ok) throw new Error((data.error && data.error.message) || "Could not save.");
+          return data;
+        });
+      });
+  }
+
+  function recommend(link) {
+    var id = Number(link.dataset.recommend);
+    var on = !mine.has(id);
+    link.setAttribute("aria-busy", "true");
+    send(on ? "PUT" : "DELETE", "/api/v1/comments/" + id + "/recommendation").then(function (data) {
+      if (data.recommended) mine.add(id); else mine.delete(id);
+      mark(link);
+      var count = link.parentNode.querySelector(".recommend-count");
+      if (count) {
+        count.dataset.count = data.recommend_count;
+        count.textContent = plural(data.recommend_count, "recommendation");
+      }
+      say(link, "");
+    }).catch(function (err) { say(link, err.message); })
+      .finally(function () { link.removeAttribute("aria-busy"); });
+  }
+
+  function feature(link) {
+    var id = link.dataset.feature;
+    var on = link.dataset.featured !== "1";
+    link.setAttribute("aria-busy", "true");
+    send(on ? "POST" : "DELETE", "/api/v1/comments/" + id + "/feature").then(function (data) {
+      link.dataset.featured = data.featured ? "1" : "0";
+      link.textContent = data.featured ? "Unfeature" : "Feature";
+      var meta = document.querySelector("#c" + id + " > article > .comment-meta");
+      var badge = meta && meta.querySelector(".badge-featured");
+      if (data.featured && meta && !badge) {
+        badge = document.createElement("span");
+        badge.className = "badge badge-featured";
+        badge.textContent = "Featured";
+        meta.querySelector(".author").after(" ", badge);
+      } else if (!data.featured && badge) {
+        badge.remove();
+      }
+      say(link, "");
+    }).catch(function (err) { say(link, err.message); })
+      .finally(function () { link.removeAttribute("aria-busy"); });
+  }
+
+  section.addEventListener("click", function (event) {
+    var link = event.target.closest("a.recommend-link, a.feature-link");
+    if (!link) return;
+    event.preventDefault();
+    if (link.getAttribute("aria-busy")) return;
+    if (link.classList.contains("recommend-link")) recommend(link); else feature(link);
+  });
+  section.addEventListener("keydown", function (event) {  // a link acting as a button takes Space too
+    if (event.key !== " ") return;
+    var link = event.target.closest("a.recommend-link");
+    if (!link) return;
+    event.preventDefault();
+    link.click();
+  });
+
+  markAll(section);
+  var thread = document.getElementById("thread");
+  if (thread && window.MutationObserver) {  // comments that "Load more" and posting bring
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        change.addedNodes.forEach(function (node) { if (node.querySelectorAll) markAll(node); });
+      });
+    }).observe(thread, { childList: true, subtree: true });
+  }
+  if (section.dataset.slug) {
+    fetch("/api/v1/stories/" + encodeURIComponent(section.dataset.slug) + "/recommended",
+          { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { recommended: [] }; })
+      .then(function (data) {
+        (data.recommended || []).forEach(function (id) { mine.add(id); });
+        markAll(section);
+      })
+      .catch(function () { /* the links still work */ });
+  }
+})();
