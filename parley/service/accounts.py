@@ -26,6 +26,7 @@ from parley.domain import ACCOUNT_ROLES, Account, Actor, ApiToken, Permission, R
 from parley.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from parley.service.base import Deps
 from parley.service.cleaning import clean_email, clean_name
+from parley.service.session_cache import SessionCache
 
 PASSWORD_MIN_CHARS = 10
 PASSWORD_MAX_CHARS = 1024  # argon2 takes any length; this bounds the work one request asks for
@@ -62,6 +63,7 @@ class AccountService:
         self.store = deps.store
         self.config = deps.config
         self._hasher = PasswordHasher()
+        self.sessions = SessionCache()  # see parley.service.session_cache: what a change must forget
 
     @functools.cached_property
     def _decoy_hash(self) -> str:
@@ -107,6 +109,7 @@ class AccountService:
         self.store.update_account(account)
         if account.disabled:
             self.store.revoke_sessions_of(account.id, self.deps.clock())
+        self.sessions.forget_account(account.id)
         return account
 
     # --- signing in with a password ----------------------------------------------
@@ -167,16 +170,26 @@ class AccountService:
     def logout(self, session_id: str | None) -> None:
         """End this session (nothing happens for an unknown or ended one)."""
         if isinstance(session_id, str) and 0 < len(session_id) <= MAX_SECRET_CHARS:
-            self.store.revoke_session(self.deps.digest(session_id), self.deps.clock())
+            id_hash = self.deps.digest(session_id)
+            self.store.revoke_session(id_hash, self.deps.clock())
+            self.sessions.forget(id_hash)
 
     def actor_for_session(self, session_id: str | None, client_addr: str = "") -> Actor | None:
         """The account acting through this session id; None when it is unknown, expired,
-        revoked, or its account is disabled."""
+        revoked, or its account is disabled.
+
+        What was read is kept for a few seconds (``self.sessions``): a change made
+        through this service takes effect at once, one made by another instance within
+        ``SESSION_CACHE_SECONDS``."""
         if not isinstance(session_id, str) or not 0 < len(session_id) <= MAX_SECRET_CHARS:
             return None
         id_hash = self.deps.digest(session_id)
-        session = self.store.get_session(id_hash)
         now = self.deps.clock()
+        account = self.sessions.get(id_hash, now)
+        if account is not None:
+            return account.actor(client_addr=client_addr)
+        generation = self.sessions.generation
+        session = self.store.get_session(id_hash)
         if session is None or not session.live(now):
             return None
         account = self.store.get_account(session.account_id)
@@ -184,6 +197,8 @@ class AccountService:
             return None
         if now - session.last_seen_at >= TOUCH_EVERY:
             self.store.touch_session(id_hash, now)
+        # Kept no longer than the next touch is due, so that last_seen stays within a minute.
+        self.sessions.put(id_hash, account, now, min(session.expires_at, now + TOUCH_EVERY), generation)
         return account.actor(client_addr=client_addr)
 
     # --- password resets -----------------------------------------------------------
@@ -217,6 +232,8 @@ class AccountService:
                 account.password_hash = self._hasher.hash(check_password(password, email=account.email))
                 self.store.update_account(account)
                 self.store.revoke_sessions_of(account.id, now)
+        if account is not None:
+            self.sessions.forget_account(account.id)
         if account is None:
             self.store.add_attempt(key, now)
             raise InvalidInput("this reset link is not valid: it was used already, it expired (links last an "
@@ -260,6 +277,7 @@ class AccountService:
                 self.store.update_account(account)
             except Conflict:
                 raise _email_taken() from None
+            self.sessions.forget_account(account.id)  # its role or name may have changed
         return account, self._open_session(account, now, replacing)
 
     def _add_sso_account(self, user: dict, now: datetime) -> Account:

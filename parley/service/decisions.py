@@ -142,21 +142,29 @@ class DecisionService:
             root, self.store.list_replies([root.id]))})[0]
 
     def queue_cards(self, actor: Actor, query: QueueQuery) -> tuple[QueueView, list[Card]]:
-        """A page of a queue with a card for each comment (its thread left out): a few
-        queries for the page, whatever its length."""
+        """A page of a queue with a card for each comment (its thread and the decisions
+        on it left out: a page shows neither): a few queries for the page, whatever its
+        length."""
         with self.store.reading():
             view = self.queue(actor, query)
             stories = {i.story.id: i.story for i in view.items}
-            return view, self._cards([i.comment for i in view.items], stories, {})
+            return view, self._cards([i.comment for i in view.items], stories, {}, with_decisions=False)
+
+    def queue_revision(self, actor: Actor) -> int:
+        """A number that moves whenever anything a page of a queue shows may have changed
+        (a comment, a report, a sanction, an appeal, a story's title, an author), on any
+        instance: a page made after reading it is good for as long as it stays."""
+        actor.require(Permission.MODERATE, "the moderators' queues")
+        return self.store.workspace_revision()
 
     def _cards(self, comments: list[Comment], stories: dict[int, Story],
-               threads: dict[int, list[Comment]]) -> list[Card]:
+               threads: dict[int, list[Comment]], *, with_decisions: bool = True) -> list[Card]:
         ids, authors = [c.id for c in comments], [c.author.id for c in comments]
         histories, sanctions = self.store.author_histories(authors), self.store.sanctions_for(authors)
-        reports, decisions = self.store.reports_for(ids), self.store.decisions_for(ids)
-        appeals = self.store.appeals_for(ids)
+        reports, appeals = self.store.reports_for(ids), self.store.appeals_for(ids)
+        decisions = self.store.decisions_for(ids) if with_decisions else {}
         return [Card(c, stories[c.story_id], threads.get(c.id, [c]), histories[c.author.id],
-                     sanctions[c.author.id], reports[c.id], decisions[c.id][:50], appeals.get(c.id))
+                     sanctions[c.author.id], reports[c.id], decisions.get(c.id, [])[:50], appeals.get(c.id))
                 for c in comments]
 
     def verdict_of(self, actor: Actor, comment_id) -> Comment:

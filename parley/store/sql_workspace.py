@@ -135,6 +135,12 @@ class WorkspaceSQL:
         found = dict(self._all(f"SELECT queue, SUM(n) FROM queue_counts{where} GROUP BY queue", params))
         return {q: int(found.get(q.value) or 0) for q in Queue if q.open}
 
+    def workspace_revision(self) -> int:
+        """A number that moves whenever anything a queue page shows may have changed
+        (migration 0010's triggers, in the writing transaction). Read it before the data a
+        page is made from: a page cached under it is then never older than it says."""
+        return self._one("SELECT n FROM workspace_revision WHERE id = 1")[0]
+
     def list_writer_comments(self, writer_key: str, limit: int, *, story_id: int | None = None) -> list[Comment]:
         restricting = ", ".join(f"'{k.value}'" for k in DecisionKind if k.restricts)
         where, params = ["c.writer_key = ?", "c.state <> 'deleted'"], [writer_key]

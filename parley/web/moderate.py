@@ -25,6 +25,8 @@ import contextlib
 import dataclasses
 import functools
 import re
+import secrets
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -43,6 +45,7 @@ from parley.store import AuditQuery
 from parley.web.account import local_path
 from parley.web.admin import audit_query, queue_query
 from parley.web.auth import actor_of
+from parley.web.cache import RenderCache
 from parley.web.format import flagged_runs
 from parley.web.responses import _read_body, read_form, wants_json
 from parley.web.routing import route
@@ -188,16 +191,53 @@ FOLD_OPTIONS = Markup("".join(f'<option value="{escape(k)}">{escape(NOTICE_NAMES
                               for k in NOTICE_ORDER))
 
 
+def _render(request: Request, template: str, **context) -> str:
+    return request.app.state.templates.get_template(template).render(
+        queue_names=QUEUE_NAMES, queue_hints=QUEUE_HINTS, keys=KEYS, reject_options=REJECT_OPTIONS,
+        fold_options=FOLD_OPTIONS, ban_reasons=BAN_REASONS, done_texts=DONE_JSON,
+        now=request.app.state.services.deps.clock(), **context)
+
+
 def _page(request: Request, template: str, status: int = 200, **context) -> Response:
     token, new_token = csrf_token(request)
-    html = request.app.state.templates.get_template(template).render(
-        csrf_token=token, queue_names=QUEUE_NAMES, queue_hints=QUEUE_HINTS, keys=KEYS,
-        reject_options=REJECT_OPTIONS, fold_options=FOLD_OPTIONS, ban_reasons=BAN_REASONS,
-        done_texts=DONE_JSON, now=request.app.state.services.deps.clock(), **context)
+    return _respond(request, _render(request, template, csrf_token=token, **context), token, new_token, status)
+
+
+def _respond(request: Request, html: str | bytes, token: str, new_token: bool, status: int = 200) -> Response:
     response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
     if new_token:
         set_csrf_cookie(response, token, bool(request.app.state.config.secure_cookies))
     return response
+
+
+# --- a queue page, made once for every moderator ------------------------------------------
+#: How long a queue page is served as it was made, when nothing it shows has changed: its
+#: relative times ("3 minutes ago") and suspensions that end by the clock are this fresh.
+#: Anything a moderator, a writer or a reader changes moves the workspace's revision
+#: (migration 0010) and is on the next page at once, on every instance.
+PAGE_SECONDS = 10
+#: Where a shared page takes each moderator's own parts. Every value a page shows is
+#: escaped, so no comment can make a "<" (let alone this process's random nonce): a
+#: marker cannot be forged into the text it is replaced in.
+_NONCE = secrets.token_hex(8)
+SLOTS = {name: Markup(f"<!--parley-{name}-{_NONCE}-->") for name in ("csrf", "who", "flash")}
+
+
+def _shared_pages(request: Request) -> RenderCache:
+    """The app's cache of queue pages (made on first use; the event loop is one thread)."""
+    cache = getattr(request.app.state, "workspace_pages", None)
+    if cache is None:
+        cache = request.app.state.workspace_pages = RenderCache(max_entries=64, max_bytes=16 * 1024 * 1024)
+    return cache
+
+
+async def _revision(request: Request, actor: Actor) -> int:
+    """The workspace's revision; where the store's reads are local and cheap, read on
+    the event loop, with no trip to the thread pool."""
+    decisions = request.app.state.services.decisions
+    if request.app.state.store.inline_reads:
+        return decisions.queue_revision(actor)
+    return await run_in_threadpool(decisions.queue_revision, actor)
 
 
 def _workspace(handler: Callable) -> Callable:
@@ -232,14 +272,42 @@ async def queue_page(request: Request) -> Response:
 
 
 async def _queue(request: Request, params: dict[str, str], error: ParleyError | None = None) -> Response:
+    """A page of a queue. The page is the same for every moderator but for their name,
+    their CSRF token and their flash line, so it is made once per revision of the
+    workspace (and at most ``PAGE_SECONDS`` old) and those are filled in per request; a
+    page that says why a form was refused is made for its moderator alone."""
     actor = await actor_of(request)
     services = request.app.state.services
     query = queue_query(params)
     if query.limit is None:
         query = dataclasses.replace(query, limit=CARDS_PER_PAGE)
-    view, cards = await run_in_threadpool(services.decisions.queue_cards, actor, query)
     made = await run_in_threadpool(_made, services, actor, params["done"]) if params.get("done") else []
     kept = {k: params[k] for k in QUEUE_PARAMS if params.get(k)}
+    token, new_token = csrf_token(request)
+    if error is not None:
+        html = await run_in_threadpool(functools.partial(_queue_html, request, actor, query, params, kept,
+                                                         csrf_token=token, flash=_flash(actor, made), error=error))
+        return _respond(request, html, token, new_token, error.status)
+    key = ("queue", await _revision(request, actor), int(time.monotonic() // PAGE_SECONDS),
+           tuple(params.get(k, "") for k in (*QUEUE_PARAMS, "selected")))
+    pages = _shared_pages(request)
+    found = pages.peek(key)
+    if found is None:
+        found = await run_in_threadpool(pages.get_or_render, key, lambda: _queue_html(
+            request, actor, query, params, kept, csrf_token=SLOTS["csrf"], slots=SLOTS).encode())
+    here = page_url("/moderate", kept)
+    who = _render(request, "moderate_who.html", actor=actor, csrf_token=token).encode()
+    flash = _render(request, "moderate_flash.html", flash=_flash(actor, made), here=here, csrf_token=token).encode()
+    html = (found.body.replace(SLOTS["csrf"].encode(), token.encode()).replace(SLOTS["who"].encode(), who)
+            .replace(SLOTS["flash"].encode(), flash))
+    return _respond(request, html, token, new_token)
+
+
+def _queue_html(request: Request, actor: Actor, query, params: dict[str, str], kept: dict[str, str],
+                **context) -> str:
+    """A queue page's HTML (in a worker thread: it reads the store)."""
+    services = request.app.state.services
+    view, cards = services.decisions.queue_cards(actor, query)
     ids = [c.comment.id for c in cards]
     raw = params.get("selected", "")
     selected = int(raw) if raw.isascii() and raw.isdigit() and int(raw) in ids else (ids[0] if ids else None)
@@ -250,11 +318,11 @@ async def _queue(request: Request, params: dict[str, str], error: ParleyError | 
         views.append(card_view(card, now, page_url("/moderate", kept, selected=neighbour),
                                selected=card.comment.id == selected))
     filters = {k: params.get(k, "") for k in ("story", "label", "min_score", "author")}
-    return _page(request, "moderate.html", status=error.status if error else 200, actor=actor, view=view,
-                 cards=views, error=error, flash=_flash(actor, made), filters=filters, labels=LABELS,
-                 here=page_url("/moderate", kept), queues=list(Queue),
-                 tab_url=lambda q: page_url("/moderate", filters, queue=q.value),
-                 more_url=page_url("/moderate", {**kept, "cursor": view.next_cursor}) if view.next_cursor else None)
+    return _render(request, "moderate.html", actor=actor, view=view, cards=views, filters=filters, labels=LABELS,
+                   here=page_url("/moderate", kept), queues=list(Queue),
+                   tab_url=lambda q: page_url("/moderate", filters, queue=q.value),
+                   more_url=page_url("/moderate", {**kept, "cursor": view.next_cursor}) if view.next_cursor else None,
+                   **context)
 
 
 @_workspace
