@@ -14,9 +14,14 @@ from parley.web.origins import allowed_origins, normalise_origin
 #: Where the embed's script reads and writes: the thread fragment and counts, its JSON
 #: API, and the comment endpoints it edits and recommends through.
 CORS_PREFIXES = ("/embed/", "/api/v1/embed/", "/api/v1/comments/")
-ALLOW_METHODS = b"GET, POST, PATCH, DELETE"
+ALLOW_METHODS = b"GET, POST, PUT, PATCH, DELETE"
 ALLOW_HEADERS = b"content-type, x-parley-embed, x-edit-token, idempotency-key"
 MAX_AGE = b"600"
+
+
+def _covered(path: str) -> bool:
+    # Which comments this reader recommended (parley.web.reactions), for the widget's buttons.
+    return path.startswith(CORS_PREFIXES) or (path.startswith("/api/v1/stories/") and path.endswith("/recommended"))
 
 
 class EmbedCORS:
@@ -27,7 +32,7 @@ class EmbedCORS:
         self.origins = allowed_origins(embedding_origins)
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(CORS_PREFIXES):
+        if scope["type"] != "http" or not _covered(scope["path"]):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

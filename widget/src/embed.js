@@ -87,7 +87,7 @@
     async function fragment(extra) {
       const q = new URLSearchParams(Object.assign({}, params, { sort }, extra || {}));
       const res = await fetch(BASE + "/embed/fragment?" + q, { credentials: "omit", mode: "cors" });
-      if (!res.ok) throw new Error("Comments could not be loaded (" + res.status + ")");
+      if (!res.ok) throw new Error(String(res.status));
       return res.text();
     }
 
@@ -102,15 +102,17 @@
         if (section.dataset.open === "1") heading.after(form = makeForm());
         markSpoilers(main);
         bar.dataset.ready = "1";
+        recommended();
       } catch (err) {
-        main.textContent = err.message;
+        // A site not allowed to embed gets no CORS answer: fetch says only "Failed to fetch".
+        main.textContent = "Comments could not be loaded.";
       }
     }
 
     function showBar() {
       bar.textContent = "";
       bar.append(el("span", {}, "Sort by"));
-      [["oldest", "Oldest"], ["newest", "Newest"], ["replies", "Most replies"]].forEach(([value, label]) => {
+      [["oldest", "Oldest"], ["newest", "Newest"], ["replies", "Most replies"], ["top", "Top"]].forEach(([value, label]) => {
         const b = el("button", { type: "button", "data-sort": value, "aria-pressed": String(value === sort) }, label);
         bar.append(b);
       });
@@ -267,19 +269,35 @@
         li.insertAdjacentHTML("beforebegin", html);
         li.remove();
         markSpoilers(thread);
-      } catch (err) { link.textContent = err.message; }
+      } catch (err) { link.textContent = "Could not load more comments; try again"; }
     }
 
-    async function recommend(button) {
-      const id = button.dataset.recommend || button.closest("li.comment").dataset.commentId;
-      const on = button.getAttribute("aria-pressed") !== "true";
+    async function recommend(link) {
+      const id = link.dataset.recommend;
+      const on = link.getAttribute("aria-pressed") !== "true";
       try {
-        const res = await write("/api/v1/comments/" + id + "/recommendation", { method: on ? "POST" : "DELETE" });
-        button.setAttribute("aria-pressed", String(on));
-        const n = res.count !== undefined ? res.count : res.recommend_count;
-        const shown = button.querySelector(".count, .recommend-count") || button.parentNode.querySelector(".recommend-count");
-        if (shown && n !== undefined) shown.textContent = n;
-      } catch (err) { button.after(el("span", { class: "form-error" }, " " + err.message)); }
+        const res = await write("/api/v1/comments/" + id + "/recommendation", { method: on ? "PUT" : "DELETE" });
+        markRecommended(link, res.recommended);
+        const shown = link.parentNode.querySelector(".recommend-count");
+        const n = res.recommend_count;
+        if (shown) { shown.dataset.count = n; shown.textContent = n + (n === 1 ? " recommendation" : " recommendations"); }
+      } catch (err) { link.after(el("span", { class: "form-error" }, " " + err.message)); }
+    }
+
+    function markRecommended(link, on) {
+      link.setAttribute("aria-pressed", String(on));
+      link.firstChild.textContent = on ? "Recommended" : "Recommend";
+    }
+
+    async function recommended() {
+      if (!token) return; // a reader without a token has recommended nothing yet
+      try {
+        const res = await call("/api/v1/stories/" + slug + "/recommended");
+        (res.comment_ids || res.recommended || []).forEach((id) => {
+          const link = root.querySelector('[data-recommend="' + id + '"]');
+          if (link) markRecommended(link, true);
+        });
+      } catch (e) { /* the buttons still work; they just do not show what is pressed */ }
     }
 
     function signinForm(anchor) {
@@ -322,7 +340,7 @@
       else if (t.matches("a.load-more")) { ev.preventDefault(); more(t); }
       else if (t.dataset.sort) { sort = t.dataset.sort; showBar(); form = null; load(); }
       else if (t.dataset.edit) edit(t.dataset.edit);
-      else if (t.matches("[data-recommend], button.recommend")) { ev.preventDefault(); recommend(t); }
+      else if (t.dataset.recommend) { ev.preventDefault(); recommend(t); }
       else if (act === "signin") signinForm();
       else if (act === "signout") signout();
       else if (act === "cancel-reply") resetForm();
