@@ -86,6 +86,18 @@ SETTINGS: tuple[Setting, ...] = (
             "their pages get stories created on first view, CORS answers and framing (CSP frame-ancestors) "
             "of the embed; a story's canonical URL must be on one of them too. Empty: nothing can embed "
             "Parley. See docs/embed.md."),
+    Setting("PARLEY_REDIS_URL", "",
+            "Redis shared by several app instances (redis://host:6379/0): rate limits count across them and "
+            "live updates reach readers on every instance. Empty: both stay in this process, right for one "
+            "process (PARLEY_WORKERS=1) and nothing else."),
+    Setting("PARLEY_REDIS_PREFIX", "parley:",
+            "Put before every Redis key and channel Parley uses, so that several sites can share one Redis."),
+    Setting("PARLEY_LIVE_CONNECTIONS", "2000",
+            "Live-update streams (Server-Sent Events) one process holds open at most; a reader over it gets "
+            "503 and the page keeps working without live updates. 0 turns live updates off.", int),
+    Setting("PARLEY_LIVE_HEARTBEAT_SECONDS", "15",
+            "How often an idle live stream sends a comment line, which keeps proxies from closing it; each "
+            "story's stream also looks at the database this often, in case a wake-up was lost.", int),
 )
 
 
@@ -114,6 +126,10 @@ class Config:
     session_days: int
     sso_secret: str
     sso_max_role: str
+    redis_url: str
+    redis_prefix: str
+    live_connections: int
+    live_heartbeat_seconds: int
     allowed_origins: str
 
     @classmethod
@@ -133,7 +149,8 @@ class Config:
                                ("page_size", 1, 500), ("moderation", 0, 1),
                                ("report_threshold", 1, 1000), ("report_hide_threshold", 0, 1000),
                                ("reports_per_hour", 1, 10_000), ("trust_after", 0, 1_000_000),
-                               ("undo_seconds", 0, 86400), ("session_days", 1, 365)):
+                               ("undo_seconds", 0, 86400), ("session_days", 1, 365),
+                               ("live_connections", 0, 1_000_000), ("live_heartbeat_seconds", 1, 3600)):
             if not low <= values[key] <= high:
                 raise SystemExit(f"PARLEY_{key.upper()}={values[key]} is outside {low}..{high}")
         config = cls(**values)
@@ -143,6 +160,8 @@ class Config:
         if config.sso_max_role not in ("commenter", "staff", "moderator", "admin"):
             raise SystemExit(f"PARLEY_SSO_MAX_ROLE={config.sso_max_role!r} is not one of commenter, staff, "
                              "moderator, admin")
+        if config.redis_url and not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SystemExit(f"PARLEY_REDIS_URL={config.redis_url!r} is not a redis://, rediss:// or unix:// URL")
         try:
             config.site_policy()
         except PolicyError as exc:

@@ -8,7 +8,8 @@
 - ``appeals``: writers' appeals, the statements of reasons they are told, and their DSA export;
 - ``training``: moderators' decisions as labelled examples for the next model;
 - ``accounts``: accounts, sessions, single sign-on and API tokens;
-- ``scoring``: the models, asked directly (the Perspective-compatible API).
+- ``scoring``: the models, asked directly (the Perspective-compatible API);
+- ``live``: what readers' live streams may be told of changes since a revision.
 
 Every call that acts takes an ``Actor`` (``parley.domain.actors``) and checks its
 permission itself; handlers never decide what a caller may do. Events go out on
@@ -28,6 +29,7 @@ from parley.service.accounts import AccountService
 from parley.service.appeals import AppealService
 from parley.service.base import Deps
 from parley.service.decisions import DecisionService, QueueQuery
+from parley.service.live import LiveService
 from parley.service.posting import NewComment, Posted, PostingService, ThreadPage
 from parley.service.reactions import ReactionService
 from parley.service.reports import ReportService
@@ -63,3 +65,4 @@ class Services:
         self.appeals = AppealService(self.deps, self)
         self.accounts = AccountService(self.deps)
         self.training = TrainingService(self.deps, self)
+        self.live = LiveService(self.deps)

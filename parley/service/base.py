@@ -15,7 +15,7 @@ from parley.config import Config
 from parley.domain import utcnow
 from parley.events import EventBus
 from parley.moderation.policy import Policy
-from parley.ratelimit import RateLimiter
+from parley.ratelimit import RateLimiter, rate_limiter_for
 from parley.store import Store
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class Deps:
 
     def __post_init__(self) -> None:
         if self.rate_limiter is None:
-            self.rate_limiter = RateLimiter(self.config.rate_limit)
+            self.rate_limiter = rate_limiter_for(self.config)
         if self.policy is None:
             self.policy = self.config.site_policy()
 

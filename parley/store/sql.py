@@ -17,6 +17,7 @@ from parley.errors import Conflict
 from parley.store.base import RootPage, Sort, Store, to_us
 from parley.store.rows import (
     AUTHOR_COLUMNS,
+    COMMENT_COLUMNS,
     COMMENT_SELECT,
     STORY_COLUMNS,
     VISIBLE,
@@ -252,12 +253,38 @@ class SQLStore(AccountsSQL, WorkspaceSQL, ReactionsSQL, Store):
         return comment
 
     def _count(self, conn, comment: Comment, delta: int) -> None:
-        """Keep the story's count, the root's reply total and the revision in step."""
-        conn.execute(self._sql("UPDATE stories SET comment_count = comment_count + ?,"
-                               " revision = revision + 1 WHERE id = ?"), (delta, comment.story_id))
+        """Keep the story's count, the root's reply total and the revision in step, and
+        record the revision on the comment (what the live streams resume from)."""
+        (revision,) = conn.execute(self._sql("UPDATE stories SET comment_count = comment_count + ?,"
+                                             " revision = revision + 1 WHERE id = ? RETURNING revision"),
+                                   (delta, comment.story_id)).fetchone()
+        self._changed_at(conn, comment.id, revision, comment.state.visible)
         if delta and comment.root_id is not None:
             conn.execute(self._sql("UPDATE comments SET reply_total = reply_total + ? WHERE id = ?"),
                          (delta, comment.root_id))
+
+    # --- what changed, for live updates (migration 0008) -----------------------
+    def _changed_at(self, conn, comment_id: int, revision: int, visible: bool) -> None:
+        conn.execute(self._sql("UPDATE comments SET changed_rev = ?, shown = shown OR ? WHERE id = ?"),
+                     (revision, visible, comment_id))
+
+    def mark_changed(self, comment_id: int) -> int | None:
+        with self._tx() as conn:
+            row = conn.execute(self._sql("SELECT story_id, state FROM comments WHERE id = ?"), (comment_id,)).fetchone()
+            if row is None:
+                return None
+            (revision,) = conn.execute(self._sql("UPDATE stories SET revision = revision + 1 WHERE id = ?"
+                                                 " RETURNING revision"), (row[0],)).fetchone()
+            self._changed_at(conn, comment_id, revision, CommentState(row[1]).visible)
+        return revision
+
+    def changes_since(self, story_id: int, revision: int, limit: int) -> list[tuple[int, bool, Comment]]:
+        # changed_rev > 0 names the partial index's own condition, so that the planner takes it.
+        rows = self._all(f"SELECT c.changed_rev, c.shown, {COMMENT_COLUMNS} FROM comments c"
+                         " JOIN authors a ON a.id = c.author_id"
+                         " WHERE c.story_id = ? AND c.changed_rev > 0 AND c.changed_rev > ?"
+                         " ORDER BY c.changed_rev LIMIT ?", (story_id, revision, limit))
+        return [(r[0], bool(r[1]), comment_from_row(r[2:])) for r in rows]
 
     #: How this dialect locks a row read for update ("" where transactions already queue).
     row_lock = ""

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from parley.bus import broker_for
 from parley.config import Config
 from parley.domain import WRITER_MESSAGES
 from parley.errors import ParleyError
@@ -25,6 +26,8 @@ from parley.web.cache import RenderCache
 from parley.web.reactions import routes as reaction_routes
 from parley.web.cors import EmbedCORS
 from parley.web.format import absolute_time, flagged_runs, iso, plural, relative_time
+from parley.web.live import Live
+from parley.web.live import routes as live_routes
 from parley.web.responses import JSONResponse, error_response, wants_json
 from parley.web.routing import PUBLIC, route
 from parley.web.security import HostCheck, SecurityHeaders, check_settings
@@ -84,7 +87,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     static = resources.files("parley.web") / "static"
     app = Starlette(
         routes=[*api.routes, *admin.routes, *account.routes, *workspace_api.routes, *moderate.routes,
-                *perspective.routes, *reaction_routes, *reader.routes, *pages.routes, *embed.routes,
+                *perspective.routes, *reaction_routes, *live_routes, *reader.routes, *pages.routes, *embed.routes,
                 route("/healthz", _healthz, permission=PUBLIC),
                 Mount("/static", StaticFiles(directory=str(static)), name="static")],
         exception_handlers={ParleyError: _parley_error, HTTPException: _http_error, Exception: _unexpected},
@@ -98,6 +101,9 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     app.state.services = Services(store, config, secret=app.state.secret, moderator=_moderator(config))
     app.state.templates = _templates()
     app.state.render_cache = RenderCache()
+    # Live updates: wake-ups after each commit, through Redis when instances share one.
+    app.state.live = Live(app.state, broker_for(config))
+    app.state.live.attach(app.state.services.events)
     return app
 
 

@@ -851,3 +851,27 @@ _PATHS.update({
                                             "name": {"type": "string"}, "email": {"type": "string"},
                                             "good_faith": {"type": "boolean"}}))},
 })
+
+# --- live updates (parley/web/live.py) -----------------------------------------------------
+_EVENT_STREAM = {"description": "A stream of Server-Sent Events (text/event-stream), open until the reader leaves; a comment line (`: ping`) every PARLEY_LIVE_HEARTBEAT_SECONDS",
+                 "content": {"text/event-stream": {"schema": {"type": "string"}}}}
+_STREAM_ERRORS = {"406": {"description": "Accept does not include text/event-stream (field accept)", "content": {"application/json": {"schema": _ERROR}}},
+                  "503": {"description": "This process holds PARLEY_LIVE_CONNECTIONS streams already, or live updates are off (field live); see Retry-After", "content": {"application/json": {"schema": _ERROR}}}}
+_PATHS["/api/v1/stories/{slug}/events"] = {"get": _op(
+    "A story's changes as readers see them, live (Server-Sent Events)", PUBLIC,
+    {"200": _EVENT_STREAM, **_errors(404, 422, notes={422: "since or Last-Event-ID is not a whole number (field since)"}), **_STREAM_ERRORS},
+    description="Each event's id is the story's revision after the change. `event: comment` carries `{id, parent_id, root_id, anchor_id, state, html}`: "
+                "a comment readers can see (new, edited, recommended, featured) or a deleted one's tombstone, `html` being the page's own "
+                "rendering of it (an `li.comment` without its replies; `anchor_id` is the comment it is listed under). `event: removed` carries "
+                "`{id}` alone: a comment readers saw and no longer may (rejected, held after reports). A comment readers never saw is never "
+                "sent. The stream starts after Last-Event-ID (sent by EventSource on reconnecting), else after `since` (the page's "
+                "`data-revision`), else now, and misses nothing in between, whichever instance answers.",
+    parameters=[_SLUG, _query("since", {"type": "integer", "minimum": 0}, "A story revision: send what changed after it."),
+                {"name": "Last-Event-ID", "in": "header", "schema": {"type": "integer", "minimum": 0},
+                 "description": "The last event's id the reader had; wins over since."}])}
+_PATHS["/api/v1/admin/queue/events"] = {"get": _op(
+    "The moderators' queue counts, live (Server-Sent Events)", Permission.MODERATE,
+    {"200": _EVENT_STREAM, **_errors(401, 403, 404, notes={404: "Unknown story slug (field story)"}), **_STREAM_ERRORS},
+    description="`event: counts` carries `{counts: {queue: n}}` for the open queues, first at once and then whenever they change. "
+                "The stream ends when the credential stops being valid (signed out, token revoked, role lowered).",
+    parameters=[_query("story", _SLUG["schema"], "Only this story's counts.")])}

@@ -366,4 +366,18 @@
     event.preventDefault();
     action();
   });
+
+  // Live counts: every moderator's decisions and every new report or comment move the tabs'
+  // counts as they happen (GET /api/v1/admin/queue/events); EventSource reconnects by itself.
+  if (window.EventSource && root.querySelector(".mod-count")) {
+    var stream = new EventSource("/api/v1/admin/queue/events" + (story ? "?story=" + encodeURIComponent(story) : ""));
+    stream.addEventListener("counts", function (event) {
+      var data = JSON.parse(event.data);
+      countsAsked++;  // newer than any count asked for before it
+      Object.keys(data.counts).forEach(function (q) {
+        var el = root.querySelector('.mod-count[data-queue="' + q + '"]');
+        if (el) el.textContent = data.counts[q];
+      });
+    });
+  }
 })();

@@ -417,6 +417,8 @@
   }
 
   enhance(section);
+  // A comment the live updates below put on the page, or changed in place.
+  section.addEventListener("parley:live", function (event) { enhance(event.target); });
 
   if (!form) return;
   form.addEventListener("submit", function (event) {
@@ -504,16 +506,13 @@
     link.setAttribute("aria-busy", "true");
     send(on ? "PUT" : "DELETE", "/api/v1/comments/" + id + "/recommendation").then(function (data) {
       if (data.recommended) mine.add(id); else mine.delete(id);
-      // Looked up again: a live update may have rendered the comment anew meanwhile.
-      section.querySelectorAll('a.recommend-link[data-recommend="' + id + '"]').forEach(function (current) {
-        mark(current);
-        var count = current.parentNode.querySelector(".recommend-count");
-        if (count) {
-          count.dataset.count = data.recommend_count;
-          count.textContent = plural(data.recommend_count, "recommendation");
-        }
-        say(current, "");
-      });
+      mark(link);
+      var count = link.parentNode.querySelector(".recommend-count");
+      if (count) {
+        count.dataset.count = data.recommend_count;
+        count.textContent = plural(data.recommend_count, "recommendation");
+      }
+      say(link, "");
     }).catch(function (err) { say(link, err.message); })
       .finally(function () { link.removeAttribute("aria-busy"); });
   }
@@ -523,7 +522,6 @@
     var on = link.dataset.featured !== "1";
     link.setAttribute("aria-busy", "true");
     send(on ? "POST" : "DELETE", "/api/v1/comments/" + id + "/feature").then(function (data) {
-      link = section.querySelector('a.feature-link[data-feature="' + id + '"]') || link;  // as above
       link.dataset.featured = data.featured ? "1" : "0";
       link.textContent = data.featured ? "Unfeature" : "Feature";
       var meta = document.querySelector("#c" + id + " > article > .comment-meta");
@@ -556,27 +554,6 @@
     link.click();
   });
 
-  // Staff's rendering of the thread has Feature links; a comment that live updates render
-  // again comes in readers' rendering, so staff get its link back here.
-  var staff = !!section.querySelector("a.feature-link");
-  function restoreFeature(li) {
-    var footer = staff && li.querySelector(":scope > article > footer.comment-actions");
-    var rec = footer && footer.querySelector("a.recommend-link");
-    if (!rec || footer.querySelector("a.feature-link")) return;
-    var featured = !!li.querySelector(":scope > article > .comment-meta .badge-featured");
-    var link = document.createElement("a");
-    link.className = "feature-link";
-    link.href = rec.getAttribute("href").replace(/recommend$/, "feature");
-    link.dataset.feature = rec.dataset.recommend;
-    link.dataset.featured = featured ? "1" : "0";
-    link.textContent = featured ? "Unfeature" : "Feature";
-    footer.appendChild(link);
-  }
-  section.addEventListener("parley:live", function (event) {
-    var li = event.target.closest && event.target.closest("li.comment");
-    if (li) { restoreFeature(li); markAll(li); }
-  });
-
   markAll(section);
   var thread = document.getElementById("thread");
   if (thread && window.MutationObserver) {  // comments that "Load more" and posting bring
@@ -596,4 +573,153 @@
       })
       .catch(function () { /* the links still work */ });
   }
+})();
+
+// Live updates: new comments wait behind "N new comments — show" (so the page does not move
+// under the reader), edits, removals and counts change in place. The server sends its own
+// rendering of each comment (escaped there, as the page is); without this script, or without
+// EventSource, the page is as it was. The stream resumes where it left off by itself
+// (Last-Event-ID); if the server turned it away, it tries again a while later.
+(function () {
+  "use strict";
+  var section = document.getElementById("comments");
+  var thread = document.getElementById("thread");
+  if (!section || !thread || !window.EventSource || !section.dataset.revision) return;
+  var single = section.dataset.singleThread === "1";
+  var newest = section.dataset.sort === "newest";
+  var at = section.dataset.revision;
+  var waiting = [];
+  var bar = null;
+
+  function count(delta) {
+    var heading = document.getElementById("comments-heading");
+    var n = Math.max(0, Number(heading.dataset.count) + delta);
+    heading.dataset.count = n;
+    heading.textContent = n + (n === 1 ? " comment" : " comments");
+  }
+
+  function parse(html) {
+    var box = document.createElement("template");
+    box.innerHTML = html;
+    return box.content.firstElementChild;
+  }
+
+  // Tells the page's other scripts (owner actions, recommendations) a comment is new here.
+  function announce(li) { li.dispatchEvent(new CustomEvent("parley:live", { bubbles: true })); }
+
+  function listFor(data) {
+    if (!data.anchor_id) return single ? null : thread;
+    var anchor = document.getElementById("c" + data.anchor_id);
+    if (!anchor || !anchor.closest("#thread")) return null;
+    var article = anchor.querySelector(":scope > article");
+    var list = article.querySelector(":scope > ol.replies");
+    if (!list) {
+      list = document.createElement("ol");
+      list.className = "replies";
+      article.appendChild(list);
+    }
+    return list;
+  }
+
+  function place(data) {
+    var list = listFor(data);
+    if (!list) return null;
+    var li = parse(data.html);
+    if (list === thread && newest) list.insertBefore(li, list.firstElementChild);
+    else list.insertBefore(li, list.querySelector(":scope > .load-more-item"));
+    if (!li.classList.contains("deleted")) count(1);
+    announce(li);
+    return li;
+  }
+
+  // The comment's own parts change; its replies and any form open in it (a reply, an edit,
+  // a report) stay as they are.
+  function update(old, data) {
+    var fresh = parse(data.html);
+    var article = old.querySelector(":scope > article");
+    Array.prototype.slice.call(article.children).forEach(function (child) {
+      if (child.tagName !== "FORM" && !child.matches("ol.replies")) child.remove();
+    });
+    var first = article.firstElementChild;
+    Array.prototype.slice.call(fresh.querySelector(":scope > article").children).forEach(function (child) {
+      if (!child.matches("ol.replies")) article.insertBefore(child, first);
+    });
+    if (fresh.classList.contains("deleted") && !old.classList.contains("deleted")) count(-1);
+    old.className = fresh.className;
+    announce(old);
+  }
+
+  function showBar() {
+    if (!bar) {
+      bar = document.createElement("button");
+      bar.type = "button";
+      bar.className = "live-new";
+      bar.setAttribute("aria-live", "polite");
+      bar.addEventListener("click", showWaiting);
+      thread.parentNode.insertBefore(bar, thread);
+    }
+    var n = waiting.length;
+    bar.textContent = n + (n === 1 ? " new comment" : " new comments") + " \u2014 show";
+    bar.hidden = !n;
+  }
+
+  function showWaiting() {
+    var first = null;
+    waiting.splice(0).forEach(function (data) {
+      if (document.getElementById("c" + data.id)) return;
+      var li = place(data);
+      if (li && !first) first = li;
+    });
+    showBar();
+    if (first) {
+      first.setAttribute("tabindex", "-1");
+      first.focus();
+    }
+  }
+
+  function onComment(event) {
+    at = event.lastEventId || at;
+    var data = JSON.parse(event.data);
+    var old = document.getElementById("c" + data.id);
+    if (old && old.closest("#thread")) { update(old, data); return; }
+    if (old) old.remove();  // the writer's own held comment, now shown to everyone: into the thread
+    if (data.state === "deleted") return;  // never on this page: nothing to show
+    for (var i = 0; i < waiting.length; i++) {
+      if (waiting[i].id === data.id) { waiting[i] = data; return; }
+    }
+    waiting.push(data);
+    showBar();
+  }
+
+  function onRemoved(event) {
+    at = event.lastEventId || at;
+    var id = JSON.parse(event.data).id;
+    var before = waiting.length;
+    waiting = waiting.filter(function (d) { return d.id !== id; });
+    if (waiting.length !== before) showBar();
+    var old = document.getElementById("c" + id);
+    if (!old || !old.closest("#thread")) return;
+    if (!old.classList.contains("deleted")) count(-1);
+    var replies = old.querySelector(":scope > article > ol.replies");
+    if (!replies) { old.remove(); return; }
+    // Its replies stay readable: the comment itself gives way to a line that says so.
+    var article = old.querySelector(":scope > article");
+    Array.prototype.slice.call(article.children).forEach(function (c) { if (c !== replies) c.remove(); });
+    var line = document.createElement("p");
+    line.className = "comment-body removed";
+    line.textContent = "This comment was removed.";
+    article.insertBefore(line, replies);
+    old.classList.add("deleted");
+  }
+
+  function connect() {
+    var source = new EventSource("/api/v1/stories/" + encodeURIComponent(section.dataset.slug) +
+                                 "/events?since=" + encodeURIComponent(at));
+    source.addEventListener("comment", onComment);
+    source.addEventListener("removed", onRemoved);
+    source.addEventListener("error", function () {
+      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 30000 + Math.random() * 30000);
+    });
+  }
+  connect();
 })();

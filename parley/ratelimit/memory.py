@@ -1,8 +1,5 @@
-"""Rate limits: at most N comments a minute per key (a client address, an author).
-
-In memory, per process: with several app instances behind a load balancer each
-instance counts its own share, so the effective limit is N times the instances.
-"""
+"""Rate limits counted in this process: the default, and right for one process. With
+several app instances each would count its own share; set PARLEY_REDIS_URL for those."""
 
 from __future__ import annotations
 
@@ -11,24 +8,17 @@ import threading
 import time
 from collections import deque
 
+from parley.ratelimit.base import RateLimiter
 
-class RateLimiter:
+
+class MemoryRateLimiter(RateLimiter):
     def __init__(self, per_minute: int, *, clock=time.monotonic, window: float = 60.0) -> None:
-        self.per_minute = per_minute
-        self.window = window
+        super().__init__(per_minute, window=window)
         self._clock = clock
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    @property
-    def enabled(self) -> bool:
-        return self.per_minute > 0
-
-    def check(self, *keys: str) -> int | None:
-        """Count one comment against every key, unless one is over its limit:
-        then count nothing and return the seconds until it may post again."""
-        if not self.enabled:
-            return None
+    def _check(self, keys: tuple[str, ...]) -> int | None:
         now = self._clock()
         with self._lock:
             waits = []

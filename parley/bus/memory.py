@@ -1,0 +1,29 @@
+"""Wake-ups within one process: the default, right when one process serves."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from parley.bus.base import Broker, Listener
+
+logger = logging.getLogger("parley")
+
+
+class MemoryBroker(Broker):
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def publish(self, topic: str, value: int) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for callback in listeners:
+            try:
+                callback(topic, value)
+            except Exception:
+                logger.exception("wake-up listener %r failed on %s=%s", callback, topic, value)
+
+    def listen(self, callback: Listener) -> None:
+        with self._lock:
+            self._listeners.append(callback)
