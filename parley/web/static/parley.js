@@ -506,13 +506,16 @@
     link.setAttribute("aria-busy", "true");
     send(on ? "PUT" : "DELETE", "/api/v1/comments/" + id + "/recommendation").then(function (data) {
       if (data.recommended) mine.add(id); else mine.delete(id);
-      mark(link);
-      var count = link.parentNode.querySelector(".recommend-count");
-      if (count) {
-        count.dataset.count = data.recommend_count;
-        count.textContent = plural(data.recommend_count, "recommendation");
-      }
-      say(link, "");
+      // Looked up again: a live update may have rendered the comment anew meanwhile.
+      section.querySelectorAll('a.recommend-link[data-recommend="' + id + '"]').forEach(function (current) {
+        mark(current);
+        var count = current.parentNode.querySelector(".recommend-count");
+        if (count) {
+          count.dataset.count = data.recommend_count;
+          count.textContent = plural(data.recommend_count, "recommendation");
+        }
+        say(current, "");
+      });
     }).catch(function (err) { say(link, err.message); })
       .finally(function () { link.removeAttribute("aria-busy"); });
   }
@@ -522,6 +525,7 @@
     var on = link.dataset.featured !== "1";
     link.setAttribute("aria-busy", "true");
     send(on ? "POST" : "DELETE", "/api/v1/comments/" + id + "/feature").then(function (data) {
+      link = section.querySelector('a.feature-link[data-feature="' + id + '"]') || link;  // as above
       link.dataset.featured = data.featured ? "1" : "0";
       link.textContent = data.featured ? "Unfeature" : "Feature";
       var meta = document.querySelector("#c" + id + " > article > .comment-meta");
@@ -552,6 +556,27 @@
     if (!link) return;
     event.preventDefault();
     link.click();
+  });
+
+  // Staff's rendering of the thread has Feature links; a comment that live updates render
+  // again comes in readers' rendering, so staff get its link back here.
+  var staff = !!section.querySelector("a.feature-link");
+  function restoreFeature(li) {
+    var footer = staff && li.querySelector(":scope > article > footer.comment-actions");
+    var rec = footer && footer.querySelector("a.recommend-link");
+    if (!rec || footer.querySelector("a.feature-link")) return;
+    var featured = !!li.querySelector(":scope > article > .comment-meta .badge-featured");
+    var link = document.createElement("a");
+    link.className = "feature-link";
+    link.href = rec.getAttribute("href").replace(/recommend$/, "feature");
+    link.dataset.feature = rec.dataset.recommend;
+    link.dataset.featured = featured ? "1" : "0";
+    link.textContent = featured ? "Unfeature" : "Feature";
+    footer.appendChild(link);
+  }
+  section.addEventListener("parley:live", function (event) {
+    var li = event.target.closest && event.target.closest("li.comment");
+    if (li) { restoreFeature(li); markAll(li); }
   });
 
   markAll(section);
