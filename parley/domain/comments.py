@@ -88,6 +88,9 @@ class Story:
     # Bumped by every change to the story's comments; caches key on it.
     revision: int = 0
     created_at: datetime = dataclasses.field(default_factory=utcnow)
+    # What an embedding page said of it (parley.web.embed): its section, its own id for it.
+    section: str = ""
+    external_id: str = ""
 
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.body.split("\n\n") if p.strip()]

@@ -69,7 +69,7 @@ def required_text(fields: dict, name: str, max_chars: int) -> str:
 
 
 def apply_story_fields(story: Story, fields: dict) -> None:
-    for name, limit in (("body", 200_000), ("credit", 200), ("dateline", 200), ("url", 2000)):
+    for name, limit in (("body", 200_000), ("credit", 200), ("dateline", 200), ("url", 2000), ("section", 100)):
         if name in fields and fields[name] is not None:
             value = fields[name]
             if not isinstance(value, str) or len(value) > limit or "\x00" in value:

@@ -71,11 +71,9 @@ class StoryService:
         if not url.startswith(("https://", "http://")):
             raise InvalidInput("the canonical URL must start with http:// or https://", field="url")
         title = " ".join(ref.title.split())[:300] or url[:300]
-        story = Story(slug=slug, title=required_text({"title": title}, "title", 300))
-        apply_story_fields(story, {"url": url})
-        section = " ".join(ref.section.split())
-        if len(section) > 100 or "\x00" in section:
-            raise InvalidInput("a section has at most 100 characters", field="section")
+        story = Story(slug=slug, title=required_text({"title": title}, "title", 300),
+                      external_id=ref.story_id.strip())
+        apply_story_fields(story, {"url": url, "section": " ".join(ref.section.split())})
         try:
             return self.store.add_story(story)
         except Conflict:  # another first view made it a moment ago

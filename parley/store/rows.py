@@ -19,7 +19,7 @@ COMMENT_COLUMNS = """
 COMMENT_SELECT = f"SELECT {COMMENT_COLUMNS} FROM comments c JOIN authors a ON a.id = c.author_id"
 
 STORY_COLUMNS = """id, slug, url, title, dateline, body, credit, published_at, comments_open,
-    comment_count, revision, created_at, moderation_thresholds"""
+    comment_count, revision, created_at, moderation_thresholds, section, external_id"""
 
 
 def comment_from_row(row) -> Comment:
@@ -42,12 +42,13 @@ def comment_from_row(row) -> Comment:
 
 def story_from_row(row) -> Story:
     (sid, slug, url, title, dateline, body, credit, published, is_open, count, revision, created,
-     thresholds) = row
+     thresholds, section, external_id) = row
     return Story(
         id=sid, slug=slug, url=url, title=title, dateline=dateline, body=body, credit=credit,
         published_at=from_us(published) if published is not None else None,
         comments_open=bool(is_open), comment_count=count, revision=revision,
         created_at=from_us(created), moderation_thresholds=json.loads(thresholds) if thresholds else None,
+        section=section, external_id=external_id,
     )
 
 

@@ -159,11 +159,12 @@ class SQLStore(AccountsSQL, WorkspaceSQL, ReactionsSQL, Store):
             with self._tx() as conn:
                 row = conn.execute(self._sql(
                     "INSERT INTO stories (slug, url, title, dateline, body, credit, published_at,"
-                    " comments_open, created_at, moderation_thresholds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    " RETURNING id"),
+                    " comments_open, created_at, moderation_thresholds, section, external_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
                     (story.slug, story.url, story.title, story.dateline, story.body, story.credit,
                      to_us(story.published_at) if story.published_at else None,
-                     story.comments_open, to_us(story.created_at), thresholds_json(story))).fetchone()
+                     story.comments_open, to_us(story.created_at), thresholds_json(story), story.section,
+                     story.external_id)).fetchone()
         except self.integrity_errors:
             raise Conflict(f"a story with slug {story.slug!r} exists", field="slug") from None
         story.id = row[0]
@@ -189,11 +190,11 @@ class SQLStore(AccountsSQL, WorkspaceSQL, ReactionsSQL, Store):
         with self._tx() as conn:
             row = conn.execute(self._sql(
                 "UPDATE stories SET url = ?, title = ?, dateline = ?, body = ?, credit = ?,"
-                " published_at = ?, comments_open = ?, moderation_thresholds = ?, revision = revision + 1"
-                " WHERE id = ? RETURNING revision"),
+                " published_at = ?, comments_open = ?, moderation_thresholds = ?, section = ?,"
+                " revision = revision + 1 WHERE id = ? RETURNING revision"),
                 (story.url, story.title, story.dateline, story.body, story.credit,
                  to_us(story.published_at) if story.published_at else None,
-                 story.comments_open, thresholds_json(story), story.id)).fetchone()
+                 story.comments_open, thresholds_json(story), story.section, story.id)).fetchone()
         story.revision = row[0]
         return story
 

@@ -52,7 +52,7 @@ def story_json(story: Story, *, managing: bool = False) -> dict:
     """A story; its moderation thresholds only in answers to story management."""
     answer = {
         "slug": story.slug, "title": story.title, "url": story.url, "dateline": story.dateline,
-        "body": story.body, "credit": story.credit, "published_at": iso(story.published_at),
+        "body": story.body, "credit": story.credit, "section": story.section, "published_at": iso(story.published_at),
         "comments_open": story.comments_open, "comment_count": story.comment_count,
     }
     if managing:

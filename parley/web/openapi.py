@@ -297,13 +297,14 @@ OPENAPI: dict = {
             "Story": {"type": "object", "required": ["slug", "title"], "properties": {
                 "slug": {"type": "string"}, "title": {"type": "string"}, "url": {"type": "string"},
                 "dateline": {"type": "string"}, "body": {"type": "string"}, "credit": {"type": "string"},
+                "section": {"type": "string", "description": "The page's section, as an embedding page gave it (or as set here)."},
                 "published_at": _DATE_OR_NULL,
                 "comments_open": {"type": "boolean"}, "comment_count": {"type": "integer"},
                 "moderation_thresholds": {"$ref": "#/components/schemas/Thresholds",
                                           "description": "Label by label over the site's; in story-management answers only."}}},
             "StoryChanges": {"type": "object", "properties": {
                 "title": {"type": "string"}, "url": {"type": "string"}, "dateline": {"type": "string"},
-                "body": {"type": "string"}, "credit": {"type": "string"},
+                "body": {"type": "string"}, "credit": {"type": "string"}, "section": {"type": "string", "maxLength": 100},
                 "published_at": _DATE, "comments_open": {"type": "boolean"},
                 "moderation_thresholds": _ref("Thresholds")}},
             "CommentPage": {"type": "object", "required": ["comments", "next_cursor"], "properties": {

@@ -75,12 +75,20 @@ def test_first_view_from_an_allowed_site_creates_the_story(live, http):
     slug = _slug(r.text)
     story = live.services.stories.get(slug)
     assert story.url == ARTICLE and story.title == "Budget <b>vote</b>"  # stored as text, escaped when shown
+    assert story.section == "Politics" and story.external_id == ""
+    assert http.get(f"/api/v1/stories/{slug}").json()["section"] == "Politics"
     assert '<h2 class="parley-count">0 comments</h2>' in r.text
     # The same page again (and from its other allowed host name) is the same story.
     assert _story(http) == slug
     # A page's own id wins over the URL; an id that is a slug is used as it is.
     assert _story(http, story="budget-vote-2026") == "budget-vote-2026"
     assert live.services.stories.get("budget-vote-2026").url == ARTICLE
+    assert live.services.stories.get("budget-vote-2026").external_id == "budget-vote-2026"
+    hashed = _story(http, story="CMS/4711")
+    assert hashed.startswith("e-") and live.services.stories.get(hashed).external_id == "CMS/4711"
+    long_section = http.get("/embed/fragment", headers={"Origin": SITE},
+                            params={"url": f"{SITE}/long", "section": "x" * 101})
+    assert long_section.status_code == 422 and "section" in long_section.text
 
 
 def test_a_site_not_in_the_list_gets_nothing(live, http):
@@ -274,3 +282,17 @@ def test_counts_for_article_lists(http):
     assert r.json()["counts"] == {ARTICLE: 1, "known-id": 0, f"{SITE}/none": 0}
     assert r.headers["access-control-allow-origin"] == SITE
     assert http.get("/api/v1/embed/counts", params={"story": ARTICLE}, headers={"Origin": OTHER}).status_code == 403
+
+
+def test_embedded_stories_keep_their_section_and_id_on_every_store(services):
+    from parley.service.stories import EmbedRef
+
+    ref = EmbedRef(url=ARTICLE + "#top", story_id="CMS/4711", title="Budget", section="Politics")
+    made = services.stories.embedded(ref, create=True)
+    again = services.stories.embedded(EmbedRef(url=ARTICLE, story_id="CMS/4711", title="Renamed?"), create=False)
+    assert (again.id, again.title, again.url, again.section, again.external_id) == (
+        made.id, "Budget", ARTICLE, "Politics", "CMS/4711")
+    changed = services.stories.update(SYSTEM, made.slug, {"section": "Local"})
+    assert services.stories.get(changed.slug).section == "Local"
+    with pytest.raises(Exception, match="no story yet"):
+        services.stories.embedded(EmbedRef(url=f"{SITE}/never"), create=False)
