@@ -791,6 +791,8 @@ def _acting_calls():
         "decisions.undo": ({P.MODERATE}, _undo_own),
         "decisions.audit": ({P.AUDIT}, lambda svc, a: lambda: svc.decisions.audit(a, AuditQuery())),
         "decisions.audit_csv": ({P.AUDIT}, lambda svc, a: lambda: list(svc.decisions.audit_csv(a, AuditQuery()))),
+        "reactions.recommend": ({P.RECOMMEND}, on_fresh(lambda svc, a, c: svc.reactions.recommend(a, c.id))),
+        "reactions.feature": ({P.FEATURE}, on_fresh(lambda svc, a, c: svc.reactions.feature(a, c.id))),
     }
 
 

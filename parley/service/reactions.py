@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from parley.domain import Actor, Comment, CommentState, DecisionKind, Permission, Story
+from parley.domain import Actor, Comment, CommentState, DecisionKind, Permission, Role, Story
 from parley.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from parley.events import CommentFeatured, CommentRecommended
 from parley.service.base import Deps
@@ -193,5 +193,8 @@ class ReactionService:
 
 def reader_key(actor: Actor) -> str | None:
     """Who a reader is, to count them once per comment: as a reporter is known
-    (``reports.reporter_key``: their account, a recognised guest cookie, or their token)."""
+    (``reports.reporter_key``: their account, a recognised guest cookie, or their token);
+    Parley itself (an importer bringing an archive's recommendations) by its label."""
+    if actor.role is Role.SYSTEM:
+        return actor.label
     return reporter_key(actor)

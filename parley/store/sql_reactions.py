@@ -38,13 +38,11 @@ class ReactionsSQL:
         self._bump(conn, story_id, comment_id)
 
     def _bump(self, conn, story_id: int, comment_id: int) -> None:
-        """Move the story's revision (cached threads re-render) and, where the store records
-        which comment changed at which revision (live updates, migration 0008), record it."""
+        """Move the story's revision (cached threads re-render) and record it on the comment
+        (what live streams resume from, migration 0008), in the writing transaction."""
         (revision,) = conn.execute(self._sql("UPDATE stories SET revision = revision + 1 WHERE id = ?"
                                              " RETURNING revision"), (story_id,)).fetchone()
-        changed_at = getattr(self, "_changed_at", None)
-        if changed_at is not None:
-            changed_at(conn, comment_id, revision, False)  # False: never marks a hidden comment shown
+        self._changed_at(conn, comment_id, revision, False)  # False: never marks a hidden comment shown
 
     def recommended_by(self, reader_key: str, comment_ids: Sequence[int]) -> set[int]:
         if not comment_ids:

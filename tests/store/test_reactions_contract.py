@@ -85,3 +85,13 @@ def test_what_a_reader_recommended_on_one_story(store, story):
         store.add_recommendation(c.id, s.id, "guest:a", utcnow())
     assert store.recommended_on("guest:a", story.id) == {here.id}
     assert store.recommended_on("guest:b", story.id) == set()
+
+
+def test_each_change_is_recorded_on_the_comment_for_live_streams(store, story):
+    comment = _comment(store, story)
+    revision = store.get_story_by_id(story.id).revision
+    store.add_recommendation(comment.id, story.id, "guest:a", utcnow())
+    store.set_featured(comment.id, story.id, utcnow())
+    changes = store.changes_since(story.id, revision, 10)
+    assert [(rev, c.id, c.recommend_count, c.featured) for rev, _, c in changes] == [
+        (revision + 2, comment.id, 1, True)]  # once, at its latest change, in the writing transaction
