@@ -426,7 +426,9 @@ class DecisionService:
         before = decision.before or {}
         if decision.comment_id is not None:
             comment, thread = self.lock_thread(decision.comment_id, "restore")
-            latest = self.store.list_decisions(AuditQuery(comment_id=comment.id, limit=1))
+            # Staff's picks (feature, unfeature) change who sees nothing: they do not stand in undo's way.
+            latest = [d for d in self.store.list_decisions(AuditQuery(comment_id=comment.id, limit=50))
+                      if d.kind not in (DecisionKind.FEATURE, DecisionKind.UNFEATURE)][:1]
             if latest and latest[0].id != decision.id:
                 raise Conflict("a later decision was made on this comment; undo that one first",
                                field="decision_id")

@@ -207,3 +207,14 @@ def test_only_staff_feature_and_only_what_readers_see(store):
     services.reactions.feature(moderator(store), comment.id)
     services.decisions.decide(moderator(store), comment.id, "reject", reason="rule 2")
     assert services.reactions.featured(services.stories.get("s")).comments == []  # hidden: off the tab
+
+
+def test_a_pick_after_a_decision_does_not_stand_in_the_way_of_its_undo(store):
+    services = make_services(store)
+    mod = moderator(store)
+    comment = post(services, guest("writer"))
+    folded = services.decisions.decide(mod, comment.id, "fold", notice="offensive")
+    services.reactions.feature(staff(store), comment.id)
+    services.decisions.undo(mod, folded.id)
+    stored = store.get_comment(comment.id)
+    assert stored.state is CommentState.PUBLISHED and stored.featured  # the pick stays
