@@ -364,3 +364,79 @@ class CoreLoad:
     def share(self, values: list[float], cpus: list[int]) -> float:
         chosen = [values[i] for i in cpus] if cpus else values
         return sum(chosen) / len(chosen)
+
+
+# --- nginx, the static-file peer -------------------------------------------------------------
+NGINX = Path("/usr/sbin/nginx")
+
+
+def ensure_nginx(log) -> Path:
+    """Debian's nginx binary, installed by scripts/ensure-nginx when missing (only the
+    binary: the package's own server is kept from starting)."""
+    if not NGINX.exists():
+        log("installing nginx with scripts/ensure-nginx")
+        subprocess.run([str(ROOT / "scripts" / "ensure-nginx")], check=True, stdout=subprocess.DEVNULL, timeout=900)
+    return NGINX
+
+
+class Nginx(Server):
+    """nginx serving files from a directory of its own: the bytes Parley answered with,
+    as static files, to show how far Parley is from serving a file. One worker process,
+    pinned to the server's core with its master; the gzip form of a file is served as
+    a precompressed ``.gz`` beside it (``gzip_static``), so nginx compresses nothing per
+    request either. No access log: Parley writes none."""
+
+    name = "nginx"
+    health_path = "/healthz"
+
+    def __init__(self, workdir: Path, cpus: str | None) -> None:
+        super().__init__(workdir, cpus)
+        self.root = workdir / "root"
+        self.config = workdir / "nginx.conf"
+
+    def serve(self, name: str, body: bytes, gzipped: bytes | None) -> str:
+        """Keep ``body`` (and its gzip form) as ``/{name}``; returns the path to ask for."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / name).write_bytes(body)
+        gz = self.root / f"{name}.gz"
+        if gzipped is not None:
+            gz.write_bytes(gzipped)
+        elif gz.exists():
+            gz.unlink()
+        return f"/{name}"
+
+    def prepare(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        temp = self.workdir / "temp"
+        temp.mkdir(exist_ok=True)
+        temps = "".join(f"  {kind}_temp_path {temp}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi",
+                                                                            "uwsgi", "scgi"))
+        self.config.write_text(f"""worker_processes 1;
+daemon off;
+master_process on;
+pid {self.workdir}/nginx.pid;
+error_log {self.workdir}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+{temps}  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  keepalive_timeout 75s;
+  types {{ text/html html; application/json json; }}
+  default_type application/octet-stream;
+  server {{
+    listen {HOST}:{self.port};
+    root {self.root};
+    gzip_static on;
+    location = /healthz {{ return 200 "ok"; }}
+  }}
+}}
+""")
+
+    def command(self):
+        return ([str(NGINX), "-e", str(self.workdir / "nginx-error.log"), "-c", str(self.config),
+                 "-p", str(self.workdir)], dict(os.environ))
+
+    def describe(self) -> str:
+        return "nginx `worker_processes 1`, sendfile, `gzip_static on` (the .gz made once), no access log"

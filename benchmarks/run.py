@@ -19,6 +19,7 @@ import functools
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -30,7 +31,7 @@ sys.path.insert(0, str(HERE))
 import psutil  # noqa: E402
 import report  # noqa: E402
 from loadgen import BenchError, Client, WriteResult, median, post_thread, run_async  # noqa: E402
-from peers import HOST, CoreLoad, Isso, MemorySampler, Parley, Server, isso_venv, isso_version  # noqa: E402
+from peers import HOST, CoreLoad, Isso, MemorySampler, Nginx, Parley, Server, ensure_nginx, isso_venv, isso_version  # noqa: E402
 from workload import Item, Thread, make_thread  # noqa: E402
 from wrkrun import Wrk, WrkRun, ensure_wrk, wrk_version  # noqa: E402
 
@@ -55,6 +56,7 @@ class Settings:
     trickle_interval_s: float = 1.0  # one new comment a second during the hot-story reads
     idle_wait_s: float = 10.0  # longer than this to finish abandoned requests: restart the server
     quick: bool = False
+    page_only: bool = False  # only the small thread's reader page against nginx (--page-only)
 
     @classmethod
     def quick_run(cls) -> Settings:
@@ -126,6 +128,22 @@ class ReadRow:
 
 
 @dataclasses.dataclass
+class StaticRow:
+    """The reader page from Parley and the same bytes from nginx, one after the other."""
+
+    encoding: str  # "gzip" | "identity": what the client asked for
+    parley: ReadRow
+    nginx: ReadRow
+    wire_bytes: int
+    raw_bytes: int
+
+
+# The small thread's reader page (its first page of comments) against nginx serving the same bytes.
+STATIC = Scenario("small-page-static", "{small}-comment thread, reader page (HTML) against nginx", "small", "page",
+                  "html")
+
+
+@dataclasses.dataclass
 class PeerResult:
     name: str
     setup: str
@@ -139,6 +157,7 @@ class PeerResult:
     memory: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
     memory_samples: int = 0
     background_before: float = 0.0  # cores other processes used just before this server's turn
+    static: list[StaticRow] = dataclasses.field(default_factory=list)  # the reader page against nginx
 
 
 def log(msg: str) -> None:
@@ -293,7 +312,7 @@ class Trickle:
 
 def read_row(server: Server, wrk: Wrk, sampler: MemorySampler, sc: Scenario, path: str, conns: int,
              single_s: float, s: Settings, server_cpus: list[int], warm: bool, budget: list[float],
-             trickle=None) -> ReadRow:
+             trickle=None, gzip: bool = True) -> ReadRow:
     url = f"http://{HOST}:{server.port}{path}"
     # Closed loop: with c connections a request waits for about c requests' worth of
     # server time. A row fast enough for several short runs gets s.reps of them;
@@ -308,7 +327,7 @@ def read_row(server: Server, wrk: Wrk, sampler: MemorySampler, sc: Scenario, pat
     sampler.phase = f"reads c{conns}" + (" + writes" if trickle else "")
     restarts = discarded = 0
     if warm:
-        wrk.run(url, conns, min(s.warmup_s, seconds))
+        wrk.run(url, conns, min(s.warmup_s, seconds), gzip=gzip)
         restarts += settle(server, s.idle_wait_s)
     runs, busy, own, others = [], [], [], []
     posted: list[float] = []
@@ -316,9 +335,9 @@ def read_row(server: Server, wrk: Wrk, sampler: MemorySampler, sc: Scenario, pat
 
     def go() -> tuple[WrkRun, Trickle | None]:
         if trickle is None:
-            return wrk.run(url, conns, seconds), None
+            return wrk.run(url, conns, seconds, gzip=gzip), None
         with trickle() as writer:
-            return wrk.run(url, conns, seconds), writer
+            return wrk.run(url, conns, seconds, gzip=gzip), writer
 
     while len(runs) < reps:
         t0 = time.monotonic()
@@ -348,8 +367,70 @@ def read_row(server: Server, wrk: Wrk, sampler: MemorySampler, sc: Scenario, pat
     return row
 
 
+def fetch_raw(port: int, path: str, gzip: bool) -> tuple[bytes, bool]:
+    """The body exactly as sent (still compressed, if it was), and whether it was gzipped."""
+    import http.client
+
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        conn.request("GET", path, headers={"Accept-Encoding": "gzip"} if gzip else {})
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            raise BenchError(f"GET {path} answered {resp.status}")
+        return body, resp.getheader("content-encoding") == "gzip"
+    finally:
+        conn.close()
+
+
+def static_rows(parley: Parley, nginx: Nginx, wrk: Wrk, sampler: MemorySampler, slug: str, s: Settings,
+                server_cpus: list[int], budget: list[float]) -> list[StaticRow]:
+    """The reader page's first page from Parley, then the very bytes it answered with from
+    nginx as a static file on the same core, row by row (so each ratio is from one stretch
+    of the machine's load): for a client asking for gzip, and for one that does not."""
+    import gzip as gz
+
+    path = parley.reader_page(slug)
+    rows = []
+    for encoding in ("gzip", "identity"):
+        asked = encoding == "gzip"
+        wire, zipped = fetch_raw(parley.port, path, asked)
+        raw = gz.decompress(wire) if zipped else wire
+        if asked and not zipped:
+            encoding = "gzip (sent uncompressed)"
+        static_path = nginx.serve(f"{slug}.html", raw, wire if zipped else None)
+        if fetch_raw(nginx.port, static_path, asked) != (wire, zipped):
+            raise BenchError("nginx does not answer with the bytes Parley did")
+        for n, conns in enumerate(s.conns):
+            single_s = 0.002
+            p = read_row(parley, wrk, sampler, STATIC, path, conns, single_s, s, server_cpus, n == 0, budget,
+                         gzip=asked)
+            x = read_row(nginx, wrk, sampler, STATIC, static_path, conns, single_s, s, server_cpus, n == 0, budget,
+                         gzip=asked)
+            rows.append(StaticRow(encoding, p, x, len(wire), len(raw)))
+            log(f"  reader page ({encoding}) c{conns}: Parley {p.med('rps'):.0f} req/s, nginx {x.med('rps'):.0f}: "
+                f"{p.med('rps') / x.med('rps'):.3f}x, Parley p99 {p.med('p99_ms'):.1f} ms")
+    return rows
+
+
+def static_table(rows: list[StaticRow], meta: dict) -> str:
+    lines = ["### The reader page against nginx serving the same bytes", "",
+             f"The first page of the {meta['settings'].small}-comment thread (`/stories/t500`), then the bytes "
+             "Parley answered with, served by nginx as a static file on the same core "
+             f"({Nginx.describe(None)}); each row's two halves run one after the other. Medians of "
+             f"{meta['settings'].reps} wrk runs of {meta['settings'].rep_s:.0f} s.", "",
+             "| client asks for | connections | bytes sent | Parley req/s | Parley p50 / p99 ms | nginx req/s | "
+             "nginx p99 ms | Parley ÷ nginx |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        pr, xr = r.parley.med("rps"), r.nginx.med("rps")
+        lines.append(f"| {r.encoding} | {r.parley.conns} | {r.wire_bytes:,} of {r.raw_bytes:,} | {pr:,.0f} | "
+                     f"{r.parley.med('p50_ms'):.1f} / {r.parley.med('p99_ms'):.1f} | {xr:,.0f} | "
+                     f"{r.nginx.med('p99_ms'):.1f} | {pr / xr:.3f}× |")
+    return "\n".join(lines) + "\n"
+
+
 def bench_peer(server: Server, version: str, threads: dict[str, Thread], wrk: Wrk, s: Settings,
-               server_cpus: list[int], seed: int) -> PeerResult:
+               server_cpus: list[int], seed: int, nginx: Nginx | None = None) -> PeerResult:
     res = PeerResult(server.name, server.describe(), version)
     budget = [s.retry_budget_s]  # seconds this server may spend re-running disturbed runs
     log(f"{server.name}: starting on port {server.port}")
@@ -360,11 +441,15 @@ def bench_peer(server: Server, version: str, threads: dict[str, Thread], wrk: Wr
     try:
         # --- writes: the small thread by one client, the large one by eight --------
         sampler.phase = "writes"
-        for key, clients in (("small", 1), ("large", 8)):
+        for key, clients in (("small", 1),) if s.page_only else (("small", 1), ("large", 8)):
             result, busy, own, others = measured_run(
                 server, server_cpus, functools.partial(write_phase, server, client, threads[key], clients, s))
             result.server_busy, result.server_own, result.foreign = busy, own, others
             res.writes.append((key, result))
+
+        if nginx is not None and s.page_only:
+            res.static = static_rows(server, nginx, wrk, sampler, threads["small"].slug, s, server_cpus, budget)
+            return res
 
         # --- what each read returns, and its latency alone ---------------------------
         sampler.phase = "probes"
@@ -381,6 +466,9 @@ def bench_peer(server: Server, version: str, threads: dict[str, Thread], wrk: Wr
                 if pr is not None:
                     res.reads.append(read_row(server, wrk, sampler, sc, pr.path, conns, median(pr.seconds), s,
                                               server_cpus, n == 0, budget))
+
+        if nginx is not None:
+            res.static = static_rows(server, nginx, wrk, sampler, threads["small"].slug, s, server_cpus, budget)
 
         # --- reads of the small thread while comments arrive, at the most connections ------
         pr = res.probes["small-full"]
@@ -468,7 +556,11 @@ def parse_args(argv):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a short smoke run (smaller large thread, 1 s runs)")
     p.add_argument("--out", type=Path, help="write the results into this Markdown file (e.g. docs/performance.md)")
-    p.add_argument("--peers", default="parley,isso", help="which servers to run (default: parley,isso)")
+    p.add_argument("--peers", default="parley,isso,nginx",
+                   help="which servers to run (default: parley,isso,nginx; nginx serves Parley's reader page "
+                        "as a static file, so it needs parley)")
+    p.add_argument("--page-only", action="store_true",
+                   help="only the small thread's reader page against nginx (writes the small thread, ~2 minutes)")
     p.add_argument("--workers", type=int, default=1,
                    help="Parley's `serve --workers` (default 1: the server is pinned to one core)")
     p.add_argument("--isso-workers", type=int, default=4, help="gunicorn workers for Isso (default 4)")
@@ -483,6 +575,7 @@ def parse_args(argv):
 def main(argv=None) -> int:
     args = parse_args(argv)
     s = Settings.quick_run() if args.quick else Settings()
+    s.page_only = args.page_only
     peers = [x.strip() for x in args.peers.split(",") if x.strip()]
     started = time.monotonic()
     when = dt.datetime.now(dt.timezone.utc)
@@ -508,6 +601,9 @@ def main(argv=None) -> int:
         venv = isso_venv(WORKROOT, log)
         versions["isso"] = isso_version(venv)
     wrk = Wrk(wrk_path, rundir, client_spec)
+    if "nginx" in peers:
+        versions["nginx"] = subprocess.run([str(ensure_nginx(log)), "-v"], capture_output=True, text=True,
+                                           timeout=30).stderr.strip().removeprefix("nginx version: ")
 
     threads = {"small": make_thread("t500", s.small, seed=args.seed),
                "large": make_thread(f"t{s.large // 1000}k", s.large, seed=args.seed + 1)}
@@ -519,19 +615,31 @@ def main(argv=None) -> int:
     ok = True
     try:
         for name in peers:
+            if name == "nginx":
+                continue  # started beside Parley: it serves Parley's page
             workdir = rundir / name
             workdir.mkdir()
+            nginx = None
             if name == "parley":
                 import importlib.metadata as md
                 server: Server = Parley(workdir, server_spec, args.workers)
                 version = f"parley {md.version('parley')}"
+                if "nginx" in peers:
+                    (rundir / "nginx").mkdir()
+                    nginx = Nginx(rundir / "nginx", server_spec)
             elif name == "isso":
                 server = Isso(workdir, server_spec, args.isso_workers, venv)
                 version = versions["isso"]
             else:
                 raise SystemExit(f"unknown peer {name!r}")
             others = wait_for_quiet(args.wait_quiet)
-            results[name] = bench_peer(server, version, threads, wrk, s, server_cpus, args.seed)
+            if nginx is not None:
+                nginx.start()
+            try:
+                results[name] = bench_peer(server, version, threads, wrk, s, server_cpus, args.seed, nginx)
+            finally:
+                if nginx is not None:
+                    nginx.stop()
             results[name].background_before = others
     except BenchError as exc:
         ok = False
@@ -548,7 +656,15 @@ def main(argv=None) -> int:
         "client_cpus": client_spec, "threads": threads, "scenarios": SCENARIOS, "mixed": MIXED,
         "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
     }
+    static = results["parley"].static if "parley" in results else []
+    if s.page_only:
+        text = static_table(static, meta) if static else "(no results)\n"
+        print(text)
+        log(f"done in {meta['elapsed_s']:.0f} s")
+        return 0 if ok else 1
     text = report.render(results, meta)
+    if static:
+        text += "\n" + static_table(static, meta)
     print(text)
     if args.out and results and ok:
         report.write_doc(args.out, text, meta)

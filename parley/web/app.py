@@ -23,11 +23,12 @@ from parley.service import Services
 from parley.store import Store, open_store
 from parley.web import account, admin, api, embed, moderate, pages, perspective, reader, workspace_api
 from parley.web.cache import RenderCache
-from parley.web.reactions import routes as reaction_routes
+from parley.web.compression import Compression
 from parley.web.cors import EmbedCORS
 from parley.web.format import absolute_time, flagged_runs, iso, plural, relative_time
 from parley.web.live import Live
 from parley.web.live import routes as live_routes
+from parley.web.reactions import routes as reaction_routes
 from parley.web.responses import JSONResponse, error_response, wants_json
 from parley.web.routing import PUBLIC, route
 from parley.web.security import HostCheck, SecurityHeaders, check_settings
@@ -86,12 +87,14 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     store = store or open_store(config.database_url)
     static = resources.files("parley.web") / "static"
     app = Starlette(
-        routes=[*api.routes, *admin.routes, *account.routes, *workspace_api.routes, *moderate.routes,
-                *perspective.routes, *reaction_routes, *live_routes, *reader.routes, *pages.routes, *embed.routes,
+        # The reader's pages first: Starlette tries routes in order, and the story page is the
+        # one read most (60 routes tried before it were a tenth of its cost).
+        routes=[*pages.routes, *api.routes, *admin.routes, *account.routes, *workspace_api.routes, *moderate.routes,
+                *perspective.routes, *reaction_routes, *live_routes, *reader.routes, *embed.routes,
                 route("/healthz", _healthz, permission=PUBLIC),
                 Mount("/static", StaticFiles(directory=str(static)), name="static")],
         exception_handlers={ParleyError: _parley_error, HTTPException: _http_error, Exception: _unexpected},
-        middleware=[Middleware(SecurityHeaders, embedding_origins=config.allowed_origins),
+        middleware=[Middleware(Compression), Middleware(SecurityHeaders, embedding_origins=config.allowed_origins),
                     Middleware(HostCheck, allowed_hosts=config.allowed_hosts),
                     Middleware(EmbedCORS, embedding_origins=config.allowed_origins)],
     )

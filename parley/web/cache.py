@@ -9,15 +9,16 @@ from the shared database.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Protocol, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
 from parley.domain import Story
+from parley.web.gzip_splice import Piece, gzip_whole
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,15 +26,26 @@ class Rendered:
     body: bytes
     gzipped: bytes
     etag: str
+    # The body's deflate blocks, for a page that splices this rendering between its own
+    # bytes without compressing it again (parley.web.gzip_splice).
+    piece: Piece | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def size(self) -> int:
-        return len(self.body) + len(self.gzipped)
+        return len(self.body) + len(self.gzipped) + (len(self.piece.deflated) if self.piece else 0)
 
     @classmethod
     def of(cls, body: bytes) -> Rendered:
-        return cls(body, gzip.compress(body, compresslevel=6, mtime=0),
-                   '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"')
+        piece = Piece(body)
+        return cls(body, gzip_whole(piece), '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', piece)
+
+
+class Sized(Protocol):
+    @property
+    def size(self) -> int: ...
+
+
+T = TypeVar("T", bound=Sized)
 
 
 class RenderCache:
@@ -45,23 +57,28 @@ class RenderCache:
     def __init__(self, max_entries: int = 256, max_bytes: int = 48 * 1024 * 1024) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, Rendered] = OrderedDict()
+        self._entries: OrderedDict[Hashable, Sized] = OrderedDict()
         self._rendering: dict[Hashable, threading.Event] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def peek(self, key: Hashable) -> Rendered | None:
+    def peek(self, key: Hashable):
         """The rendering for ``key`` if there is one; never renders, never waits long."""
         with self._lock:
             return self._hit(key)
 
-    def _hit(self, key: Hashable) -> Rendered | None:
+    def _hit(self, key: Hashable):
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
         return found
 
     def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> Rendered:
+        return self.get_or_make(key, lambda: Rendered.of(render()))
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        """As ``get_or_render``, for anything that says its ``size`` in bytes (a page's
+        frame, say); keys of different kinds must not collide."""
         while True:
             with self._lock:
                 found = self._hit(key)
@@ -74,7 +91,7 @@ class RenderCache:
             # Another thread is rendering this key; if it fails, try again ourselves.
             underway.wait(30)
         try:
-            made = Rendered.of(render())
+            made = make()
             with self._lock:
                 self._entries[key] = made
                 self._bytes += made.size

@@ -1,20 +1,22 @@
 """The reader's pages, rendered on the server and complete without JavaScript.
 
 The thread (the expensive part) is rendered once per story revision, sort, page and
-minute (relative times move on) and cached; the page around it carries the reader's
-own CSRF token and form, and is rendered per request.
+minute (relative times move on) and cached; so is the page around it, per revision,
+sort and view (``parley.web.frame``), with slots for what is the reader's own (their CSRF
+token and form, their own hidden comments, a status line), filled per request.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 import time
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 import orjson
-from markupsafe import Markup
+from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -27,7 +29,8 @@ from parley.thread import Node, nest
 from parley.web import reader
 from parley.web.auth import actor_of, ensure_guest_cookie
 from parley.web.cache import Rendered, cached_thread
-from parley.web.responses import JSONResponse, cached_response, error_response, read_form, wants_json
+from parley.web.frame import Frame, filled, slot
+from parley.web.responses import JSONResponse, accepts_gzip, cached_response, error_response, read_form, wants_json
 from parley.web.routing import PUBLIC, route
 from parley.web.security import CSRF_FIELD, check_csrf, csrf_token, set_csrf_cookie
 
@@ -99,12 +102,15 @@ async def _thread(request: Request) -> tuple[Story, Rendered]:
     return await cached_thread(request, slug, key_for, render_for)
 
 
-# Stands in the page template for the thread, which is spliced in as cached bytes:
-# the thread is most of the page and never goes through str and back.
+# Stands in a page template for the thread, which is spliced in as cached bytes (the
+# embed's frame page uses it; story.html has slots of its own, parley.web.frame).
 _THREAD_SLOT = "\x00parley-thread\x00"
 
 
 async def story_page(request: Request, form: dict | None = None, form_error: ParleyError | None = None) -> Response:
+    """The story and its comments. The page around the thread is a frame cached per story
+    revision, sort and view; what is the reader's own is spliced into it per request, as
+    the thread is. A reader with nothing of their own costs a revision read and a join."""
     state = request.app.state
     q = request.query_params
     actor = await actor_of(request)
@@ -122,25 +128,97 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
     token, new_token = csrf_token(request)
     # After a plain POST whose comment readers cannot see (held or rejected): what its writer is told.
     form_status = None if form_error else _writer_message(q.get("posted"))
-    html = state.templates.get_template("story.html").render(
-        story=story, sort=q.get("sort", Sort.OLDEST.value), sorts=SORTS, thread_html=Markup(_THREAD_SLOT),
-        csrf_token=token, reply_to=reply_to, form=form or {}, form_error=form_error, form_status=form_status,
-        idempotency_key=secrets.token_urlsafe(16), max_body_chars=state.config.max_body_chars,
-        edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")),
-        # Each on its own: a held reply's parent is in the thread, not among these.
-        own_comments=[Node(c, []) for c in writer.hidden], writer=writer, now=datetime.now(timezone.utc), actor=actor)
-    # The form, which echoes what a reader typed, comes before the thread in the page;
-    # so the last slot is the template's own whatever the reader typed.
-    before, _, after = html.rpartition(_THREAD_SLOT)
-    response = Response(b"".join((before.encode(), thread.body, after.encode())), media_type="text/html",
-                        status_code=form_error.status if form_error else 200,
-                        headers={"Cache-Control": "no-store"})
+    echo = bool(form) or form_error is not None  # a form sent back: its fields are this reader's
+    own = [Node(c, []) for c in writer.hidden]  # each on its own: a held reply's parent is in the thread
+    values = {"thread": thread, "csrf_token": _escaped(token), "idempotency_key": secrets.token_urlsafe(16).encode()}
+    # Nothing of their own but the form's tokens: most readers, most of the time.
+    plain = not (echo or reply_to or form_status or own or writer.decided or writer.status)
+    if echo:
+        frame = await _frame(request, story, form or {}, form_error)
+    else:
+        frames = await _cached_frames(request, story)
+        frame = frames.plain if plain else frames.general
+    if not plain:
+        parts = state.templates.get_template("_reader_parts.html").module
+        values |= {
+            "parent_id": _escaped(reply_to.id if reply_to else ""),
+            "form_head": _markup(parts.form_head(story, reply_to, form_status, form_error)),
+            "own_panel": _markup(parts.own_panel(story, own, writer, token, datetime.now(timezone.utc)))
+                         if own or writer.decided else b"",
+            "reader_status": _markup(parts.reader_status(writer)) if writer.status else b"",
+        }
+    headers = {"Cache-Control": "no-store"}
+    gzip_ok = accepts_gzip(request.headers.get("accept-encoding", ""))
+    if frame.pieces is not None and thread.piece is not None and gzip_ok:
+        if "shift" not in thread.piece.__dict__:  # once per rendering of the thread, off the event loop
+            await run_in_threadpool(lambda: thread.piece.shift)
+        body = frame.gzipped(values)
+        headers["Content-Encoding"] = "gzip"
+    else:
+        body = frame.body(values)
+    headers["Vary"] = "Accept-Encoding"
+    response = Response(body, media_type="text/html", status_code=form_error.status if form_error else 200,
+                        headers=headers)
     if getattr(form_error, "retry_after", None):
         response.headers["Retry-After"] = str(form_error.retry_after)
     if new_token:
         set_csrf_cookie(response, token, bool(state.config.secure_cookies))
     ensure_guest_cookie(request, response)
     return response
+
+
+_SLOTS = ("form_head", "csrf_token", "parent_id", "idempotency_key", "own_panel", "reader_status")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Frames:
+    general: Frame  # every slot open
+    plain: Frame  # the reader's own parts filled with what a reader with none of them sees
+
+    @property
+    def size(self) -> int:
+        return self.general.size + self.plain.size
+
+
+def _escaped(value) -> bytes:
+    return str(escape(value)).encode()
+
+
+def _markup(value) -> bytes:
+    return str(value).encode()
+
+
+async def _cached_frames(request: Request, story: Story) -> _Frames:
+    q = request.query_params
+    key = ("frame", story.id, story.revision, q.get("sort", Sort.OLDEST.value), bool(q.get("thread")))
+    cache = request.app.state.render_cache
+    found = cache.peek(key)
+    if found is None:
+        found = await run_in_threadpool(cache.get_or_make, key, lambda: _make_frames(request, story))
+    return found
+
+
+async def _frame(request: Request, story: Story, form: dict, form_error: ParleyError | None) -> Frame:
+    html = await run_in_threadpool(_render_frame, request, story, form, form_error)
+    return Frame(html, compress=False)
+
+
+def _make_frames(request: Request, story: Story) -> _Frames:
+    html = _render_frame(request, story, {}, None)
+    head = str(request.app.state.templates.get_template("_reader_parts.html").module.form_head(story))
+    plain = filled(html, {"form_head": head, "parent_id": "", "own_panel": "", "reader_status": ""})
+    return _Frames(Frame(html, compress=True), Frame(plain, compress=True))
+
+
+def _render_frame(request: Request, story: Story, form: dict, form_error: ParleyError | None) -> str:
+    state = request.app.state
+    q = request.query_params
+    html = state.templates.get_template("story.html").render(
+        story=story, sort=q.get("sort", Sort.OLDEST.value), sorts=SORTS, thread_html=slot("thread"),
+        form=form, form_error=form_error, max_body_chars=state.config.max_body_chars,
+        edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")),
+        **{name: slot(name) for name in _SLOTS})
+    return html
 
 
 def _writer_message(posted: str | None) -> str | None:
@@ -201,6 +279,7 @@ async def post_comment(request: Request) -> Response:
         response = RedirectResponse(f"/stories/{slug}?thread={root}#c{comment.id}", status_code=303)
     ensure_guest_cookie(request, response)  # the writer's browser keeps seeing what it wrote
     return response
+
 
 async def posted_answer(request: Request, posted, slug: str) -> dict:
     """What a script that posted a comment is told: its state, and (unless rejected) its

@@ -123,13 +123,13 @@ def cached_response(request: Request, rendered: Rendered, media_type: str) -> Re
     headers = {"ETag": rendered.etag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == rendered.etag:
         return Response(status_code=304, headers=headers)
-    if _accepts_gzip(request.headers.get("accept-encoding", "")):
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
         headers["Content-Encoding"] = "gzip"
         return Response(rendered.gzipped, media_type=media_type, headers=headers)
     return Response(rendered.body, media_type=media_type, headers=headers)
 
 
-def _accepts_gzip(header: str) -> bool:
+def accepts_gzip(header: str) -> bool:
     """Whether Accept-Encoding takes gzip: named (or *) and not refused with q=0."""
     for part in header.lower().split(","):
         coding, _, params = part.strip().partition(";")

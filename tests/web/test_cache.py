@@ -71,7 +71,7 @@ def test_a_failed_render_lets_the_next_reader_try():
 
 
 def test_gzip_is_sent_only_where_accepted():
-    from parley.web.responses import _accepts_gzip
+    from parley.web.responses import accepts_gzip
 
-    assert _accepts_gzip("gzip, deflate, br") and _accepts_gzip("br;q=1.0, gzip;q=0.5") and _accepts_gzip("*")
-    assert not _accepts_gzip("gzip;q=0") and not _accepts_gzip("identity") and not _accepts_gzip("")
+    assert accepts_gzip("gzip, deflate, br") and accepts_gzip("br;q=1.0, gzip;q=0.5") and accepts_gzip("*")
+    assert not accepts_gzip("gzip;q=0") and not accepts_gzip("identity") and not accepts_gzip("")
