@@ -13,7 +13,7 @@ from parley.errors import Conflict, Forbidden, NotFound, RateLimited
 from parley.events import CommentFeatured, CommentRecommended
 from parley.service.reactions import OWN_COMMENT, RECOMMENDS_PER_MINUTE
 from parley.store import AuditQuery
-from tests.service.workspace_helpers import SYSTEM, Clock, guest, make_services, moderator, post
+from tests.service.workspace_helpers import SYSTEM, guest, make_services, moderator, post
 
 
 def staff(store, name: str = "Ed") -> Actor:

@@ -68,7 +68,7 @@ def test_a_reader_recommends_in_place_keeps_it_on_reload_and_top_and_featured_or
     for picked in (ann, cy):
         feature = staff_page.locator(f"#c{picked} a.feature-link")
         expect(feature).to_have_text("Feature")
-        with staff_page.expect_response(lambda r: f"/api/v1/comments/{picked}/feature" in r.url):
+        with staff_page.expect_response(lambda r, picked=picked: f"/api/v1/comments/{picked}/feature" in r.url):
             feature.click()
         expect(feature).to_have_text("Unfeature")
         expect(staff_page.locator(f"#c{picked} .badge-featured")).to_have_text("Featured")
