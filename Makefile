@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PARLEY_DATABASE_URL ?= sqlite:///parley.db
 
-.PHONY: run install test bench bench-moderation bench-workspace bench-embed widget train lint clean
+.PHONY: run install test bench bench-moderation bench-workspace bench-live bench-embed widget train lint clean
 
 $(BIN)/parley: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ bench-moderation: install
 bench-workspace: install
 	bash scripts/ensure-services
 	$(BIN)/python benchmarks/workspace.py --out docs/performance.md
+
+# Live fan-out: posts per second in, post to delivery on 1,000 open SSE streams, memory a stream.
+bench-live: install
+	$(BIN)/python benchmarks/live.py
 
 # The embed's scripts, from widget/src into parley/web/static (committed, so `make run` needs no build).
 widget: install

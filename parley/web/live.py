@@ -21,8 +21,8 @@ wake-ups.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
-from collections import deque
 from datetime import datetime, timezone
 
 import orjson
@@ -74,7 +74,10 @@ class Feed:
         self.live = live
         self.story = story
         self.revision = self.floor = story.revision
-        self.memory: deque[tuple[int, bytes]] = deque()
+        # Rendered changes in revision order, as two lists (bisected on every wake-up of
+        # every stream: a thousand streams each take the one new event, not scan them all).
+        self.revisions: list[int] = []
+        self.events: list[bytes] = []
         self.changed = asyncio.Event()
         self.streams = 0
         self._reading: asyncio.Task | None = None
@@ -95,10 +98,12 @@ class Feed:
                 self._again = False
                 rendered, revision, more = await run_in_threadpool(self.live.render_changes, self.story,
                                                                    self.revision)
-                for item in rendered:
-                    self.memory.append(item)
-                while len(self.memory) > FEED_MEMORY:
-                    self.floor = self.memory.popleft()[0]
+                for rev, data in rendered:
+                    self.revisions.append(rev)
+                    self.events.append(data)
+                if len(self.revisions) > 2 * FEED_MEMORY:  # trimmed now and then, not on every change
+                    self.floor = self.revisions[-FEED_MEMORY - 1]
+                    del self.revisions[:-FEED_MEMORY], self.events[:-FEED_MEMORY]
                 if revision > self.revision:
                     self.revision = revision
                     woken, self.changed = self.changed, asyncio.Event()
@@ -112,7 +117,7 @@ class Feed:
 
     def after(self, revision: int) -> tuple[list[bytes], int]:
         """What the feed holds after ``revision``, and the revision a stream is at with it."""
-        return [data for rev, data in self.memory if rev > revision], max(revision, self.revision)
+        return self.events[bisect.bisect_right(self.revisions, revision):], max(revision, self.revision)
 
 
 class Live:
@@ -258,7 +263,8 @@ class Live:
                 yield b"".join(pending)
                 continue
             try:
-                await asyncio.wait_for(waiting.wait(), self.heartbeat)
+                async with asyncio.timeout(self.heartbeat):  # no task a wait, as wait_for makes
+                    await waiting.wait()
             except TimeoutError:
                 yield b": ping\n\n"
 
