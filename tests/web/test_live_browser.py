@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from parley.domain import Actor
+from parley.domain import Actor, Role
 from parley.service import NewComment
 from tests.conftest import serve
 
@@ -85,3 +85,25 @@ def test_a_reader_without_javascript_gets_the_page_as_it_was(live, new_context):
     page.reload()
     expect(page.locator("#thread > li.comment")).to_have_count(2)
     seen.assert_quiet()
+
+
+def test_the_workspace_counts_follow_other_moderators_and_readers_live(store, new_context):
+    from tests.web import workspace as ws
+    from tests.web.test_moderate_browser import count, sign_in
+
+    with serve(store, live_heartbeat_seconds=2) as server:
+        services = server.services
+        ws.story(services)
+        email, _ = ws.account(services, Role.MODERATOR, "Mo Derator")
+        ws.held(services)
+        context, seen = new_context()
+        page = context.new_page()
+        sign_in(page, server.url, email)
+        expect(count(page, "held")).to_have_text("1")
+        page.wait_for_timeout(300)  # the counts' stream is open
+        ws.held(services)  # a reader's comment the models hold, on another browser
+        ws.held(services)
+        expect(count(page, "held")).to_have_text("3")
+        ws.reported(services)
+        expect(count(page, "reported")).to_have_text("1")
+        seen.assert_quiet()
