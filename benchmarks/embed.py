@@ -46,6 +46,7 @@ import report  # noqa: E402
 from loadgen import Client, post_thread, run_async  # noqa: E402
 from peers import HOST, Isso, Parley, isso_venv, isso_version  # noqa: E402
 from workload import make_thread  # noqa: E402
+from workspace import replace_section  # noqa: E402
 
 WORKROOT = HERE / ".work"
 CHROMIUM = "/usr/bin/chromium"
@@ -261,20 +262,6 @@ def render(results: dict, meta: dict) -> str:
             f"machine share them), so the times are rough; the bytes are not.\n\n{table}\n")
 
 
-def replace_section(path: Path, body: str) -> None:
-    """Put ``body`` under this benchmark's heading in the Markdown file, replacing what was there."""
-    text = path.read_text() if path.exists() else ""
-    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    section = f"{HEADING}\n\n`benchmarks/embed.py` (`make bench-embed`), {stamp}.\n\n{body}"
-    if HEADING in text:
-        start = text.index(HEADING)
-        nxt = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + (text[nxt:] if nxt != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Parley's embed against Isso's, in Chromium")
     parser.add_argument("--runs", type=int, default=5)
@@ -284,7 +271,7 @@ def main(argv=None) -> int:
     print(text)
     print(json.dumps({p: r["loads"] for p, r in results.items()}, indent=1), file=sys.stderr)
     if args.out:
-        replace_section(Path(args.out), text)
+        replace_section(Path(args.out), HEADING, text, "`benchmarks/embed.py` (`make bench-embed`)")
     return 0
 
 

@@ -305,11 +305,12 @@ def main(argv=None) -> int:
     return 0
 
 
-def replace_section(path: Path, heading: str, body: str) -> None:
-    """Put ``body`` under ``heading`` in the Markdown file, replacing what was there."""
+def replace_section(path: Path, heading: str, body: str, source: str = "`benchmarks/workspace.py`") -> None:
+    """Put ``body`` under ``heading`` in the Markdown file, replacing what was there; the
+    section says it came from ``source``, and when."""
     text = path.read_text() if path.exists() else ""
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    section = f"{heading}\n\n`benchmarks/workspace.py`, {stamp}.\n\n{body}"
+    section = f"{heading}\n\n{source}, {stamp}.\n\n{body}"
     if heading in text:
         start = text.index(heading)
         nxt = text.find("\n## ", start + len(heading))

@@ -33,12 +33,9 @@ def url_origin(url: str) -> str | None:
     """The origin of an http(s) URL (a story's canonical URL), normalised; None otherwise."""
     try:
         parts = urlsplit(url.strip())
-        port = parts.port
     except ValueError:
         return None
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or parts.username is not None:
-        return None
-    return normalise_origin(f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else ""))
+    return normalise_origin(f"{parts.scheme}://{parts.netloc}")
 
 
 @functools.lru_cache(maxsize=8)

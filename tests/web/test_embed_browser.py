@@ -306,6 +306,8 @@ def test_a_reader_reads_posts_replies_edits_recommends_reports_and_signs_in_thro
     assert services.posting.get_comment(Actor.guest(), first_id).recommend_count == 0
     shadow(page, "button[data-act=signout]").click()
     expect(shadow(page, "button[data-act=signin]")).to_have_count(1)
+    # Signed out, the reader is the guest they were before (the same token again).
+    assert _guest_of(page, parley.url) == guest
 
     # Everything went through without a single cookie of Parley's.
     assert context.cookies(parley.url) == []

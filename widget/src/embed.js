@@ -16,10 +16,15 @@
   let who = null; // {name, role} once signed in
   const widgets = [];
 
-  const keep = (t) => {
-    token = t;
-    try { if (t) localStorage.setItem(KEY, t); else localStorage.removeItem(KEY); } catch (e) { /* memory only */ }
+  const memory = {};
+  const remember = (key, value) => {
+    memory[key] = value;
+    try { if (value) localStorage.setItem(key, value); else localStorage.removeItem(key); } catch (e) { /* memory only */ }
   };
+  const recall = (key) => {
+    try { return localStorage.getItem(key) || memory[key] || null; } catch (e) { return memory[key] || null; }
+  };
+  const keep = (t) => { token = t; remember(KEY, t); };
 
   // One request to Parley: JSON out and in, the token as a header, never credentials.
   async function call(path, { method = "GET", body, headers = {}, auth = true } = {}) {
@@ -313,6 +318,7 @@
         try {
           const res = await call("/api/v1/embed/auth/login", { method: "POST", auth: false,
                                  body: { email: field(f, "email").value, password: field(f, "password").value } });
+          if (token && token.startsWith("g.")) remember(KEY + ":guest", token); // the guest again after signing out
           keep(res.token); who = res.actor; f.remove();
           widgets.forEach((w) => w.showWho());
         } catch (err) { say(f, "form-error", err.message); }
@@ -322,7 +328,7 @@
 
     async function signout() {
       try { await call("/api/v1/embed/auth/logout", { method: "POST" }); } catch (e) { /* signed out here anyway */ }
-      keep(null); who = null;
+      keep(recall(KEY + ":guest")); remember(KEY + ":guest", null); who = null;
       widgets.forEach((w) => w.showWho());
     }
 
