@@ -151,10 +151,12 @@ async def frame_entry(request: Request) -> Response:
 
 
 def _frame_links(thread: bytes, slug: str) -> bytes:
-    """Inside the frame: "Load more" stays in it; reporting opens Parley in a tab of its
-    own, where its cookie-protected report form works."""
-    return (thread.replace(f'href="/stories/{slug}?'.encode(), f'href="/embed/frame/{slug}?'.encode())
-            .replace(b'class="report-link" href=', b'class="report-link" target="_blank" rel="noopener" href='))
+    """Inside the frame: "Load more" stays in it; reporting and recommending open Parley in
+    a tab of its own, where their cookie-protected forms work."""
+    thread = thread.replace(f'href="/stories/{slug}?'.encode(), f'href="/embed/frame/{slug}?'.encode())
+    for link in (b'class="report-link"', b'class="recommend-link"'):
+        thread = thread.replace(link + b" href=", link + b' target="_blank" rel="noopener" href=')
+    return thread
 
 
 async def frame_page(request: Request, form: dict | None = None, form_error: ParleyError | None = None,

@@ -241,7 +241,11 @@ def test_the_iframe_posts_with_its_form_token_not_a_cookie(live, http):
                                                                "Sec-Fetch-Site": "same-origin"})
     assert r.status_code == 303, r.text[:300]
     assert r.headers["location"].startswith(f"/embed/frame/{slug}?thread=")
-    assert "From the frame." in http.get(r.headers["location"]).text
+    shown = http.get(r.headers["location"]).text
+    assert "From the frame." in shown
+    # Reporting (and recommending) need Parley's own cookie: they open in a tab of their own.
+    assert re.search(r'class="report-link" target="_blank" rel="noopener" href="/stories/', shown)
+    assert re.search(r'class="recommend-link" target="_blank" rel="noopener" href="/stories/', shown)
     # Forged from another site's page, with a token it could not have read: refused.
     forged = http.post(f"/embed/frame/{slug}", data={**form, "body": "forged"},
                        headers={"Origin": OTHER, "Sec-Fetch-Site": "cross-site"})
