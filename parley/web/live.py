@@ -163,13 +163,14 @@ class Live:
             self.broker.publish(f"story:{event.story_id}", revision)
 
     # --- wake-ups in (any thread) ---------------------------------------------------
-    def _start(self) -> None:
+    async def _start(self) -> None:
         """On the first stream: listen to the broker and poll, from this event loop."""
         if self._loop is not None:
             return
         self._loop = asyncio.get_running_loop()
-        self.broker.listen(self._woken)
         self._poller = self._loop.create_task(self._poll())
+        # In a worker thread: Redis's listener waits (briefly) for its subscription.
+        await run_in_threadpool(self.broker.listen, self._woken)
 
     def _woken(self, topic: str, value: int) -> None:
         loop = self._loop
@@ -315,9 +316,9 @@ class _Stream(StreamingResponse):
             await self.body_iterator.aclose()
 
 
-def _live(request: Request) -> Live:
+async def _live(request: Request) -> Live:
     live = request.app.state.live
-    live._start()
+    await live._start()
     return live
 
 
@@ -340,7 +341,7 @@ def _since(request: Request, story: Story) -> int:
 
 
 async def story_stream(request: Request) -> Response:
-    live = _live(request)
+    live = await _live(request)
     try:
         story = await run_in_threadpool(request.app.state.services.stories.get, request.path_params["slug"])
         _wants_stream(request)
@@ -358,7 +359,7 @@ async def _queue_counts(request: Request, story_slug: str | None) -> dict:
 
 
 async def queue_stream(request: Request) -> Response:
-    live = _live(request)
+    live = await _live(request)
     story_slug = request.query_params.get("story") or None
     try:
         counts = await _queue_counts(request, story_slug)  # the service checks the moderate permission

@@ -49,6 +49,15 @@ def test_a_comment_posted_through_one_instance_reaches_a_reader_on_the_other(clu
             event = reader.next(timeout=10)
             assert event["event"] == "comment" and event["data"]["id"] == posted.json()["id"]
             assert "Posted on A" in event["data"]["html"]
+        last = event["id"]
+    # Nobody listening while three more land on A; a reader coming back through nginx
+    # (to either instance) with its Last-Event-ID gets exactly those, from the database.
+    with client(a.url) as to_a:
+        missed = [_post(to_a, f"While away {i}", f"Cy {i}").json()["id"] for i in range(3)]
+    for target in (cluster.url, b.url):
+        with Reader(f"{target}/api/v1/stories/s/events", headers={"Last-Event-ID": last}) as back:
+            assert [back.next(timeout=10)["data"]["id"] for _ in missed] == missed
+            assert back.nothing_for(1.0)
 
 
 def test_a_reader_flooding_through_both_instances_is_limited_once(cluster):
