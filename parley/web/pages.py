@@ -39,27 +39,48 @@ SORTS = [(Sort.OLDEST.value, "Oldest"), (Sort.NEWEST.value, "Newest"), (Sort.REP
 #: The Featured tab (``?sort=featured``): staff's picks, latest first, each on its own.
 FEATURED = "featured"
 MAX_FORM_BYTES = 64 * 1024
+MAX_PAGE = 500  # the most top-level comments one read of the thread takes (the service's limit)
 
 
 def _minute() -> int:
     return int(time.time()) // 60
 
 
-def _render_thread(request: Request, page: ThreadPage, minute: int, base_url: str, staff: bool = False) -> str:
+def _render_thread(request: Request, page: ThreadPage, minute: int, base_url: str, staff: bool = False,
+                   pages: int = 1, first_page: int = 1) -> str:
     return _render_listing(request, "_thread.html", nest(page.comments), page.story, page.sort.value,
-                           page.next_cursor, minute, base_url, staff)
+                           page.next_cursor, minute, base_url, staff, pages, first_page)
 
 
 def _render_listing(request: Request, template: str, nodes: list[Node], story: Story, sort: str,
-                    cursor: str | None, minute: int, base_url: str, staff: bool) -> str:
+                    cursor: str | None, minute: int, base_url: str, staff: bool, pages: int = 1,
+                    first_page: int = 1) -> str:
+    """A listing of comments ending in "Load more" when there are more: pages
+    ``first_page`` to ``pages`` of the thread (the first ``pages`` for a page, one for a
+    fragment after a cursor). Without JavaScript, the link asks for the first
+    ``pages + 1`` pages and lands where the new one starts (``#page-N``), so what was
+    shown stays above it; the script fetches only the next page (``data-fragment``)."""
+    page_size = request.app.state.config.page_size
     next_url = next_fragment = None
     if cursor:
-        query = urlencode({"sort": sort, "after": cursor})
-        next_url = f"{base_url}?{query}#comments"
-        next_fragment = f"/stories/{story.slug}/comments?{query}"
+        after = urlencode({"sort": sort, "after": cursor, "pages": pages + 1})
+        next_fragment = f"/stories/{story.slug}/comments?{after}&fragment=1"
+        if (pages + 1) * page_size <= MAX_PAGE:
+            next_url = f"{base_url}?{urlencode({'sort': sort, 'pages': pages + 1})}#page-{pages + 1}"
+        else:  # past what one read may hold: the next page on its own, with the way back
+            next_url = f"{base_url}?{after}#comments"
+    # The time of rendering, not the minute it is cached under: relative times then never
+    # read behind a comment's own age ("5 days ago" for an import's "6 days ago").
     return request.app.state.templates.get_template(template).render(
-        nodes=nodes, now=datetime.fromtimestamp(minute * 60, timezone.utc), next_url=next_url,
-        next_fragment_url=next_fragment, slug=story.slug, staff=staff)
+        nodes=nodes, now=datetime.now(timezone.utc), next_url=next_url, next_fragment_url=next_fragment,
+        slug=story.slug, staff=staff, page_size=page_size, first_page=first_page)
+
+
+def _pages(value: str | None) -> int:
+    """The page number ``?pages=`` names: 1 unless it is a plain, sensible number."""
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 6:
+        return 1
+    return max(1, int(value))
 
 
 async def home(request: Request) -> Response:
@@ -75,6 +96,12 @@ async def _thread(request: Request) -> tuple[Story, Rendered]:
     q = request.query_params
     slug = request.path_params["slug"]
     sort, after, single_root = q.get("sort", Sort.OLDEST.value), q.get("after") or None, q.get("thread")
+    page_size = request.app.state.config.page_size
+    pages = _pages(q.get("pages"))
+    if not after:
+        pages = min(pages, MAX_PAGE // page_size)
+    # The first ``pages`` pages in one read; after a cursor, one page (page ``pages`` of the thread).
+    limit, first = (page_size, pages) if after else (pages * page_size, 1)
     minute = _minute()
     reactions = request.app.state.services.reactions
     # Staff see Feature links in the thread: their rendering is cached apart from readers'.
@@ -83,7 +110,7 @@ async def _thread(request: Request) -> tuple[Story, Rendered]:
     def key_for(story: Story) -> tuple:
         if single_root:
             return ("thread", story.id, story.revision, single_root, minute, staff)
-        return ("page", story.id, story.revision, sort, after, minute, staff)
+        return ("page", story.id, story.revision, sort, after, pages, minute, staff)
 
     def render_for(story: Story):
         def render() -> bytes:
@@ -91,12 +118,12 @@ async def _thread(request: Request) -> tuple[Story, Rendered]:
             if single_root:
                 page = service.thread_of(story, single_root)
             elif sort == FEATURED:
-                view = reactions.featured(story, cursor=after)
+                view = reactions.featured(story, cursor=after, limit=limit)
                 return _render_listing(request, "_featured.html", [Node(c, []) for c in view.comments], story,
-                                       FEATURED, view.next_cursor, minute, base, staff).encode()
+                                       FEATURED, view.next_cursor, minute, base, staff, pages, first).encode()
             else:
-                page = service.thread_page(story, sort=sort, cursor=after)
-            return _render_thread(request, page, minute, base, staff).encode()
+                page = service.thread_page(story, sort=sort, cursor=after, limit=limit)
+            return _render_thread(request, page, minute, base, staff, pages, first).encode()
         return render
 
     return await cached_thread(request, slug, key_for, render_for)
@@ -190,7 +217,8 @@ def _markup(value) -> bytes:
 
 async def _cached_frames(request: Request, story: Story) -> _Frames:
     q = request.query_params
-    key = ("frame", story.id, story.revision, q.get("sort", Sort.OLDEST.value), bool(q.get("thread")))
+    key = ("frame", story.id, story.revision, q.get("sort", Sort.OLDEST.value), bool(q.get("thread")),
+           bool(q.get("after")))
     cache = request.app.state.render_cache
     found = cache.peek(key)
     if found is None:
@@ -217,11 +245,13 @@ def _render_frame(request: Request, story: Story, form: dict, form_error: Parley
         story=story, sort=q.get("sort", Sort.OLDEST.value), sorts=SORTS, thread_html=slot("thread"),
         form=form, form_error=form_error, max_body_chars=state.config.max_body_chars,
         edit_window_seconds=state.config.edit_window_seconds, single_thread=bool(q.get("thread")),
-        **{name: slot(name) for name in _SLOTS})
+        paged=bool(q.get("after")), **{name: slot(name) for name in _SLOTS})
     return html
 
 
 def _writer_message(posted: str | None) -> str | None:
+    if posted is None:
+        return None
     try:
         return WRITER_MESSAGES.get(CommentState(posted))
     except ValueError:
@@ -229,9 +259,26 @@ def _writer_message(posted: str | None) -> str | None:
 
 
 async def thread_fragment(request: Request) -> Response:
-    """The next page of the thread as HTML list items, for "Load more" with JavaScript."""
+    """The next page of the thread as HTML list items, for "Load more" with JavaScript.
+    A browser that navigates here (a reload or a shared link after a form posted here
+    answered with an error) goes to the story page instead of a bare, unstyled list."""
+    if _navigates(request):
+        q = request.query_params
+        kept = urlencode({k: q[k] for k in ("sort", "after", "pages", "thread") if q.get(k)})
+        return RedirectResponse(f"/stories/{request.path_params['slug']}{'?' + kept if kept else ''}#comments",
+                                status_code=303)
     _, rendered = await _thread(request)
     return cached_response(request, rendered, "text/html; charset=utf-8")
+
+
+def _navigates(request: Request) -> bool:
+    """Whether the browser is loading this address as a page, not fetching a part of one:
+    Sec-Fetch-Mode says so where sent; else a browser's page Accept (it names XHTML, a
+    script's fetch does not), unless the address asks for the fragment."""
+    mode = request.headers.get("sec-fetch-mode")
+    if mode is not None:
+        return mode == "navigate"
+    return "fragment" not in request.query_params and "application/xhtml+xml" in request.headers.get("accept", "")
 
 
 async def post_comment(request: Request) -> Response:

@@ -33,11 +33,10 @@ def site(sqlite_store):
 def _raw(url: str, path: str, encoding: str | None, **headers) -> httpx.Response:
     if encoding is not None:
         headers["Accept-Encoding"] = encoding
-    with httpx.Client(base_url=url, timeout=10) as client:
-        # httpx decodes on .read(); the bytes as sent are in iter_raw
-        with client.stream("GET", path, headers=headers) as r:
-            r.raw_body = b"".join(r.iter_raw())
-            return r
+    # httpx decodes on .read(); the bytes as sent are in iter_raw
+    with httpx.Client(base_url=url, timeout=10) as client, client.stream("GET", path, headers=headers) as r:
+        r.raw_body = b"".join(r.iter_raw())
+        return r
 
 
 def _checked_gunzip(data: bytes) -> bytes:

@@ -132,16 +132,53 @@ def test_json_form_post_returns_the_comment_html_to_insert(example, reader):
 
 def test_long_threads_page_with_a_load_more_link(server, reader):
     server.services.stories.create(SYSTEM, {"slug": "long", "title": "Long"})
-    for i in range(55):
+    for i in range(105):
         server.services.posting.post(Actor.guest(), NewComment(story_slug="long", author_name=f"R{i}",
                                                                body=f"comment {i}"))
     first = reader.get("/stories/long").text
-    assert first.count('class="comment"') == 50
+    assert first.count('class="comment"') == 50 and 'id="page-' not in first
     more = re.search(r'<a class="load-more" href="([^"]+)" data-fragment="([^"]+)"', first)
+    # Without JavaScript the link shows what was shown and the next page below it, and
+    # lands where the new page starts: the first comments do not vanish.
+    assert unescape(more.group(1)).endswith("pages=2#page-2")
     second = reader.get(unescape(more.group(1))).text
-    assert second.count('class="comment"') == 5 and "comment 54" in second and "load-more" not in second
+    assert second.count('class="comment"') == 100 and "comment 0<" in second and "comment 99<" in second
+    assert second.index('id="page-2"') < second.index("comment 50<") and second.index("comment 49<") < second.index(
+        'id="page-2"')
+    more = re.search(r'<a class="load-more" href="([^"]+)" data-fragment="([^"]+)"', second)
+    third = reader.get(unescape(more.group(1))).text
+    assert third.count('class="comment"') == 105 and "load-more" not in third and 'id="page-3"' in third
+    # With it, the script fetches the next page alone and appends it.
     fragment = reader.get(unescape(more.group(2)))
     assert fragment.text.count('class="comment"') == 5 and "<html" not in fragment.text
+    assert "comment 104<" in fragment.text and 'id="page-3"' in fragment.text
+
+
+def test_a_browser_sent_to_the_comments_address_lands_on_the_story_page(example, reader):
+    # A plain POST that fails answers at /stories/s/comments; reloading that address from the
+    # address bar, or sharing it, must show the story page, not the bare list of comments.
+    failed = reader.post("/stories/s/comments", data={"csrf_token": _csrf(reader.get("/stories/s").text),
+                                                      "author_name": "", "body": "x"})
+    assert failed.status_code == 422 and "<h1 id=\"story-title\">" in failed.text
+    page_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    for headers in ({"Accept": page_accept}, {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}):
+        r = reader.get("/stories/s/comments?sort=newest", headers=headers)
+        assert r.status_code == 303 and r.headers["location"] == "/stories/s?sort=newest#comments"
+    # What the page's script and other clients fetch is still the fragment.
+    for headers in ({"Sec-Fetch-Mode": "cors", "Accept": "text/html"}, {"Accept": "text/html"}, {}):
+        r = reader.get("/stories/s/comments", headers=headers)
+        assert r.status_code == 200 and r.text.lstrip().startswith("<li") and "<html" not in r.text
+    assert reader.get("/stories/s/comments?fragment=1", headers={"Accept": page_accept}).status_code == 200
+
+
+def test_right_after_an_import_times_read_as_the_source_did(server, reader):
+    # The example says "6 days ago" for its first comment, "5 days ago" for another: read
+    # right after the import, the page must say the same (not one unit less for a minute).
+    import_page(server.services, parse(EXAMPLE.read_text()), slug="now", scraped_at=datetime.now(timezone.utc))
+    html = reader.get("/stories/now").text
+    source = re.findall(r"Guest (\d+ \w+) ago", EXAMPLE.read_text())
+    shown = re.findall(r'<a class="permalink" href="#c\d+"><time [^>]*>([^<]+) ago</time>', html)
+    assert source and sorted(shown) == sorted(source), (shown, source)
 
 
 def test_names_and_titles_are_escaped(server, reader):
