@@ -6,9 +6,11 @@ not compressed already (the cached thread and the reader page send their own gzi
 made once: see ``cache.Rendered`` and ``frame.Frame``); it arrives in one piece (a
 streamed body, Server-Sent Events above all, passes through at once, untouched and
 unbuffered); and it is at least ``minimum_size`` bytes (below one packet there is
-nothing to win on the wire). Level 4 by default: on Parley's own pages and JSON it gets
-within 4% of level 6's bytes at about half the CPU (benchmarks/compression.py,
-docs/performance.md).
+nothing to win on the wire). Level 1: what is compressed here is compressed on every
+response, and on Parley's page and JSON level 1 sends 10% more bytes than level 6 for
+under a third of its CPU (0.7 against 2.3 ms for the 130 KB page); what is read most
+is cached and compressed once at level 6 (benchmarks/compression.py,
+docs/performance.md). No Brotli: see docs/performance.md.
 
 Every response this could compress says ``Vary: Accept-Encoding``, compressed or not.
 """
@@ -21,7 +23,7 @@ from starlette.datastructures import Headers, MutableHeaders
 
 from parley.web.responses import accepts_gzip
 
-DEFAULT_LEVEL = 4
+DEFAULT_LEVEL = 1
 MINIMUM_SIZE = 1400
 
 _TEXT_TYPES = ("text/html", "text/plain", "text/css", "text/javascript", "text/csv", "text/xml",
