@@ -46,8 +46,3 @@ class LiveService:
             readable = comment.state.visible or comment.state is CommentState.DELETED
             out.append(Change(changed_rev, comment, removed=not readable))
         return Changes(out, revision, more=len(rows) == PAGE)
-
-    def mark_changed(self, comment_id: int) -> int | None:
-        """Carry a change made elsewhere (a reaction's count) to the streams: the story's
-        new revision, or None when there is no such comment."""
-        return self.store.mark_changed(comment_id)

@@ -14,8 +14,8 @@ from parley.store.base import (
     to_us,
 )
 
-__all__ = ["AuditQuery", "AuthorHistory", "FeaturedPage", "QueuePage", "RootPage", "Sort", "Store", "open_store", "from_us",
-           "queue_key", "sort_key", "to_us"]
+__all__ = ["AuditQuery", "AuthorHistory", "FeaturedPage", "QueuePage", "RootPage", "Sort", "Store", "open_store",
+           "from_us", "queue_key", "sort_key", "to_us"]
 
 
 def open_store(url: str) -> Store:

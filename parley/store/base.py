@@ -195,12 +195,6 @@ class Store(abc.ABC):
         is the story revision of that change, ``shown`` whether readers ever saw it."""
 
     @abc.abstractmethod
-    def mark_changed(self, comment_id: int) -> int | None:
-        """Bump the comment's story revision and record it on the comment, in a transaction
-        of its own: for a change written elsewhere (a reaction count) that live streams must
-        carry. The new revision; None when there is no such comment."""
-
-    @abc.abstractmethod
     def list_by_author(self, identity_key: str, limit: int) -> list[Comment]:
         """The latest comments, newest first and in any state but deleted, of the author
         with this ``Author.identity_key``, on any story (moderation's context)."""

@@ -269,16 +269,6 @@ class SQLStore(AccountsSQL, WorkspaceSQL, ReactionsSQL, Store):
         conn.execute(self._sql("UPDATE comments SET changed_rev = ?, shown = shown OR ? WHERE id = ?"),
                      (revision, visible, comment_id))
 
-    def mark_changed(self, comment_id: int) -> int | None:
-        with self._tx() as conn:
-            row = conn.execute(self._sql("SELECT story_id, state FROM comments WHERE id = ?"), (comment_id,)).fetchone()
-            if row is None:
-                return None
-            (revision,) = conn.execute(self._sql("UPDATE stories SET revision = revision + 1 WHERE id = ?"
-                                                 " RETURNING revision"), (row[0],)).fetchone()
-            self._changed_at(conn, comment_id, revision, CommentState(row[1]).visible)
-        return revision
-
     def changes_since(self, story_id: int, revision: int, limit: int) -> list[tuple[int, bool, Comment]]:
         # changed_rev > 0 names the partial index's own condition, so that the planner takes it.
         rows = self._all(f"SELECT c.changed_rev, c.shown, {COMMENT_COLUMNS} FROM comments c"

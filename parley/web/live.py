@@ -47,6 +47,9 @@ FEED_MEMORY = 512
 QUEUE_SETTLE_SECONDS = 0.25
 _HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
+#: Changes no queue count depends on: moderators' streams need no wake-up for them.
+_NOT_IN_QUEUES = (ev.CommentRecommended, ev.CommentFeatured)
+
 
 class NotAcceptable(ParleyError):
     code = "not_acceptable"
@@ -137,13 +140,11 @@ class Live:
 
     # --- events in, wake-ups out (in the publishing thread, after commit) -----------
     def attach(self, bus: ev.EventBus) -> None:
-        for kind in (ev.CommentPosted, ev.CommentEdited, ev.CommentDecided, ev.CommentReported, ev.AppealFiled):
+        # Reactions record their revision on the comment in their own transaction
+        # (store/sql_reactions.py), so they need only the wake-up any other change gets.
+        for kind in (ev.CommentPosted, ev.CommentEdited, ev.CommentDecided, ev.CommentReported, ev.AppealFiled,
+                     ev.CommentRecommended, ev.CommentFeatured):
             bus.subscribe(kind, self._changed)
-        # Reactions write their counts elsewhere: carried to the streams by a revision of their own.
-        for name in ("CommentRecommended", "CommentFeatured"):
-            kind = getattr(ev, name, None)
-            if kind is not None:
-                bus.subscribe(kind, self._reacted)
 
     def _changed(self, event: ev.Event) -> None:
         store = self.state.store
@@ -155,12 +156,8 @@ class Live:
             self.broker.publish(f"story:{story_id}", store.story_revision(story_id))
         elif isinstance(event, ev.CommentDecided):
             self.broker.publish(RESYNC, 0)  # a decision on an author may touch any of their stories
-        self.broker.publish("queues", 0)
-
-    def _reacted(self, event: ev.Event) -> None:
-        revision = self.state.services.live.mark_changed(event.comment_id)
-        if revision is not None:
-            self.broker.publish(f"story:{event.story_id}", revision)
+        if not isinstance(event, _NOT_IN_QUEUES):
+            self.broker.publish("queues", 0)
 
     # --- wake-ups in (any thread) ---------------------------------------------------
     async def _start(self) -> None:
