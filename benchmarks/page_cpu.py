@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""What one cached reader page costs in process, the server's HTTP layer left out.
+
+    .venv/bin/python benchmarks/page_cpu.py [--n 2000] [--profile CASE]
+
+Builds the benchmark's 500-comment thread (workload.make_thread, the same seed as run.py)
+in a fresh SQLite database in a temporary directory, then calls the ASGI app directly
+(a raw scope, receive and send, on one event loop) for each case below, ``--n`` times
+after a warm-up, and prints the median and 90th percentile of the CPU time each call
+took (``time.process_time_ns``, worker threads included: other load on the machine,
+such as a test run, slows it much less than wall time) and the same for ``/healthz`` as the floor every request pays.
+
+Cases: the first page (91 comments) for a client with no cookies asking for gzip (what
+wrk sends: each request makes a new guest and CSRF cookie), for a reader whose guest
+and CSRF cookies verify, and for the same reader without gzip. ``--profile CASE``
+prints cProfile's top functions for that case instead. Asserts only that each answer
+is the page (status 200 and its size), so a broken page cannot pass as a fast one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from compression import build  # noqa: E402
+
+
+def scope_for(app, path: str, headers: list[tuple[bytes, bytes]]) -> dict:
+    path, _, query = path.partition("?")
+    return {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
+            "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+            "query_string": query.encode(), "root_path": "",
+            "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), *headers],
+            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
+
+
+async def call(app, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, list, bytes]:
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    await app(scope_for(app, path, headers), receive, send)
+    start = sent[0]
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return start["status"], start["headers"], body
+
+
+async def timed(app, path: str, headers, n: int, expect_min: int) -> list[float]:
+    for _ in range(50):
+        status, _, body = await call(app, path, headers)
+        if status != 200 or len(body) < expect_min:
+            raise SystemExit(f"{path}: status {status}, {len(body)} bytes")
+    times = []
+    for _ in range(n):
+        t0 = time.process_time_ns()
+        await call(app, path, headers)
+        times.append((time.process_time_ns() - t0) / 1000)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=2000, help="timed calls per case")
+    parser.add_argument("--profile", metavar="CASE", help="print cProfile's top functions for this case")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="parley-page-cpu-") as tmp:
+        app, client = build(Path(tmp))
+        # A reader who has been here before: the cookies a first visit set.
+        first = client.get("/stories/t500", headers={"Accept-Encoding": "gzip"})
+        cookies = "; ".join(f"{k}={v}" for k, v in first.cookies.items())
+        if "parley_guest" not in cookies or "parley_csrf" not in cookies:
+            raise SystemExit(f"the first visit set no guest and CSRF cookies: {first.headers}")
+        gzip = (b"accept-encoding", b"gzip")
+        cookie = (b"cookie", cookies.encode())
+        cases = {
+            "healthz": ("/healthz", [gzip], 5),
+            "page, no cookies, gzip": ("/stories/t500", [gzip], 10_000),
+            "page, cookies, gzip": ("/stories/t500", [gzip, cookie], 10_000),
+            "page, cookies, identity": ("/stories/t500", [cookie], 50_000),
+        }
+        loop = asyncio.new_event_loop()
+        if args.profile:
+            path, headers, expect = cases[args.profile]
+            profile = cProfile.Profile()
+            profile.enable()
+            loop.run_until_complete(timed(app, path, headers, args.n, expect))
+            profile.disable()
+            pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+            return 0
+        rows = []
+        for name, (path, headers, expect) in cases.items():
+            times = loop.run_until_complete(timed(app, path, headers, args.n, expect))
+            times.sort()
+            rows.append((name, statistics.median(times), times[int(len(times) * 0.9)]))
+    print(f"CPU per request, the ASGI app called in process, {args.n} calls per case (µs)\n")
+    print("| request | median | p90 |")
+    print("|---|---:|---:|")
+    for name, median, p90 in rows:
+        print(f"| {name} | {median:,.0f} | {p90:,.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
