@@ -62,12 +62,13 @@ def _check_origin(request: Request) -> str | None:
     Referer), or None when the request says nothing (a server-side include, a direct
     visit). A site that is not allowed is refused outright."""
     config = request.app.state.config
-    origin = request.headers.get("origin")
+    origin = source = request.headers.get("origin")
     if origin is None:
-        referer = request.headers.get("referer")
-        origin = url_origin(referer) if referer else None
-        if origin is not None and urlsplit(referer).netloc == request.headers.get("host"):
-            return None  # the frame's own links and forms
+        source = request.headers.get("referer")
+        origin = url_origin(source) if source else None
+    # The frame's own links (Referer) and its form answered with an error (a POST's Origin).
+    if origin is not None and urlsplit(source).netloc == request.headers.get("host"):
+        return None
     if origin is not None and not is_allowed(config, origin):
         raise Forbidden("this site may not embed Parley's comments; its operator lists the sites that may "
                         "in PARLEY_ALLOWED_ORIGINS", field="origin")

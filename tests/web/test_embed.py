@@ -275,6 +275,18 @@ def test_the_iframe_shows_errors_in_place_and_replies(live, http):
     assert live.services.posting.get_comment(Actor.guest(), reply.headers["location"].split("#c")[1]).parent_id == root
 
 
+def test_the_iframe_shows_errors_in_place_when_the_browser_names_its_own_origin(live, http):
+    # A browser's form POST from the frame carries Origin: Parley's own origin (httpx sends
+    # none); the error answer must be the frame with its form, not "this site may not embed".
+    slug = _story(http)
+    _, token = _frame(http, slug)
+    own = {"Origin": str(http.base_url).rstrip("/"), "Sec-Fetch-Site": "same-origin"}
+    empty = http.post(f"/embed/frame/{slug}", data={"csrf_token": token, "author_name": "Bo", "body": ""},
+                      headers=own)
+    assert empty.status_code in (400, 422), empty.text[:300]
+    assert 'id="form-error"' in empty.text
+
+
 def test_counts_for_article_lists(http):
     slug = _story(http)
     http.post(f"/api/v1/embed/stories/{slug}/comments", headers=_widget(_token(http)),
