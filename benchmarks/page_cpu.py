@@ -77,6 +77,7 @@ async def timed(app, path: str, headers, n: int, expect_min: int) -> list[float]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="timed calls per case")
+    parser.add_argument("--sort", default="tottime", help="cProfile order: tottime or cumulative")
     parser.add_argument("--profile", metavar="CASE", help="print cProfile's top functions for this case")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="parley-page-cpu-") as tmp:
@@ -101,7 +102,7 @@ def main() -> int:
             profile.enable()
             loop.run_until_complete(timed(app, path, headers, args.n, expect))
             profile.disable()
-            pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(30)
             return 0
         rows = []
         for name, (path, headers, expect) in cases.items():

@@ -35,6 +35,7 @@ from starlette.responses import Response
 
 from parley.domain import Actor
 from parley.errors import Forbidden, Unauthenticated
+from parley.web.cookies import set_cookie
 from parley.web.embed_tokens import read_form_token, read_widget_token
 from parley.web.origins import is_allowed
 from parley.web.security import CSRF_FIELD, client_addr
@@ -140,9 +141,8 @@ def ensure_guest_cookie(request: Request, response: Response) -> None:
     """Set the guest cookie (a year, HttpOnly, SameSite=Lax) unless the browser has a good one."""
     key = _guest_key(request)
     if getattr(request.state, "new_guest_cookie", False):
-        response.set_cookie(GUEST_COOKIE, f"{key}.{_guest_mac(request.app.state.secret, key)}",
-                            max_age=GUEST_COOKIE_DAYS * 86400, path="/", httponly=True, samesite="lax",
-                            secure=bool(request.app.state.config.secure_cookies))
+        set_cookie(response, GUEST_COOKIE, f"{key}.{_guest_mac(request.app.state.secret, key)}",
+                   max_age=GUEST_COOKIE_DAYS * 86400, secure=bool(request.app.state.config.secure_cookies))
         request.state.new_guest_cookie = False
 
 

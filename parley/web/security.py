@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from parley.errors import Forbidden
+from parley.web.cookies import set_cookie
 from parley.web.origins import allowed_origins
 from parley.web.responses import JSONResponse
 
@@ -210,8 +211,7 @@ def csrf_token(request: Request) -> tuple[str, bool]:
 
 
 def set_csrf_cookie(response: Response, token: str, secure: bool) -> None:
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=secure,
-                        max_age=30 * 86400, path="/")
+    set_cookie(response, CSRF_COOKIE, token, max_age=30 * 86400, secure=secure)  # HttpOnly, SameSite=lax, Path=/
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
