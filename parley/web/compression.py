@@ -2,7 +2,7 @@
 
 Plain ASGI middleware. A response is compressed here only when all of these hold:
 the client takes gzip; its type is text (HTML, CSS, JavaScript, JSON, SVG, XML); it is
-not compressed already (the cached thread and the reader page send their own gzip,
+not compressed already nor a byte range (the cached thread and the reader page send their own gzip,
 made once: see ``cache.Rendered`` and ``frame.Frame``); it arrives in one piece (a
 streamed body, Server-Sent Events above all, passes through at once, untouched and
 unbuffered); and it is at least ``minimum_size`` bytes (below one packet there is
@@ -63,7 +63,9 @@ class Compression:
                 return
             if message["type"] == "http.response.start":
                 headers = Headers(raw=message["headers"])
-                if "content-encoding" in headers or not compressible(headers.get("content-type", "")):
+                # A byte range (206) counts bytes of the identity body: it must go as it is.
+                if ("content-encoding" in headers or "content-range" in headers
+                        or not compressible(headers.get("content-type", ""))):
                     passing = True  # an event stream among these: its headers go at once
                     await send(message)
                 else:

@@ -155,3 +155,13 @@ def test_a_streamed_html_body_is_not_buffered_or_compressed():
     sent = _run(streamed)
     assert len(sent) == 3 and sent[1]["body"] == b"<p>" * 2000
     assert b"content-encoding" not in dict(sent[0]["headers"])
+
+
+def test_a_byte_range_is_sent_as_the_bytes_it_names(site):
+    # A 206's Content-Range counts bytes of the identity body: gzipping the part would
+    # send bytes no client can put back where the range says they go.
+    whole = httpx.get(f"{site.url}/static/parley.js", headers={"Accept-Encoding": "identity"}).content
+    r = _raw(site.url, "/static/parley.js", "gzip", Range="bytes=100-4099")
+    assert r.status_code == 206 and r.headers["content-range"] == f"bytes 100-4099/{len(whole)}"
+    assert "content-encoding" not in r.headers
+    assert r.raw_body == whole[100:4100] and r.headers["content-length"] == "4000"
