@@ -11,8 +11,9 @@ an idempotency key) go in between as stored blocks, which cost no compression at
 The one thing that must be worked out per response is the trailer's CRC-32 of the whole
 page. It is built from each piece's own CRC: ``crc32(A + B) = L_len(B)(crc32(A)) ^ crc32(B)``,
 where ``L_n`` (the CRC register pushed through ``n`` zero bytes) is linear over GF(2)
-and kept per piece as the images of its 32 bits. Applying it is 32 XORs, not a pass over
-the piece's bytes (55 µs for the reader page).
+and kept per piece as a table of its images of each 4-bit group of the register (8
+groups of 16, XORs of the images of single bits). Applying it is 8 look-ups and XORs,
+not a pass over the piece's bytes (about 1 µs a piece; 32 XORs bit by bit were 5 to 15).
 
 One stream with one member, not concatenated gzip members: RFC 1952 allows several, but
 Chromium's decoder stops after the first.
@@ -47,20 +48,25 @@ def stored(raw: bytes) -> bytes:
 
 
 def shift_of(length: int) -> tuple[int, ...]:
-    """``L_length`` as the images of the CRC register's 32 bits."""
+    """``L_length`` as a table: entry ``16 * k + v`` is the image of ``v << 4 * k``."""
     zeros = bytes(length)
     base = zlib.crc32(zeros, 0)
-    return tuple(zlib.crc32(zeros, 1 << bit) ^ base for bit in range(32))
+    bits = [zlib.crc32(zeros, 1 << bit) ^ base for bit in range(32)]
+    table = []
+    for group in range(8):
+        for value in range(16):
+            image = 0
+            for bit in range(4):
+                if value >> bit & 1:
+                    image ^= bits[4 * group + bit]
+            table.append(image)
+    return tuple(table)
 
 
-def advance(crc: int, shift: tuple[int, ...]) -> int:
-    out, bit = 0, 0
-    while crc:
-        if crc & 1:
-            out ^= shift[bit]
-        crc >>= 1
-        bit += 1
-    return out
+def advance(crc: int, t: tuple[int, ...]) -> int:
+    """``L(crc)`` for the ``L`` that ``t = shift_of(n)`` stands for."""
+    return (t[crc & 15] ^ t[16 | crc >> 4 & 15] ^ t[32 | crc >> 8 & 15] ^ t[48 | crc >> 12 & 15]
+            ^ t[64 | crc >> 16 & 15] ^ t[80 | crc >> 20 & 15] ^ t[96 | crc >> 24 & 15] ^ t[112 | crc >> 28 & 15])
 
 
 class Piece:
