@@ -73,7 +73,7 @@ def client_addr(request: Request) -> str:
     if hop is None:
         return peer
     if not proxies or not _trusted(hop, proxies):
-        return str(hop)
+        return _text(hop)
     for entry in reversed(",".join(request.headers.getlist("x-forwarded-for")).split(",")):
         if not entry.strip():
             continue
@@ -86,6 +86,15 @@ def client_addr(request: Request) -> str:
     return str(hop)
 
 
+# Parsing an address is about 20 µs of ipaddress's Python, and a page asks for the
+# reader's on every request; a reader's address recurs, and the parse depends on the text
+# alone. Bounded, so that a flood of addresses costs memory no one can grow.
+@functools.lru_cache(maxsize=4096)
+def _text(address: Address) -> str:
+    return str(address)
+
+
+@functools.lru_cache(maxsize=4096)
 def _address(text: str) -> Address | None:
     """An address from a peer or an X-Forwarded-For entry (``a.b.c.d``, ``a.b.c.d:port``,
     ``v6``, ``[v6]:port``); None for anything else. IPv4-mapped IPv6 reads as IPv4."""
