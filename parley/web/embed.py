@@ -103,7 +103,8 @@ async def fragment(request: Request) -> Response:
     With ``after`` (the next page), the list items alone."""
     story = await _embedded_story(request)
     _use_slug(request, story.slug)
-    story, thread = await pages._thread(request)
+    # Public (FRAGMENT_CACHE): a staff member's Feature links must not reach a CDN's copy.
+    story, thread = await pages._thread(request, readers=True)
     base = f"{request.url.scheme}://{request.url.netloc}"
     more = bool(request.query_params.get("after"))
     key = ("embed-fragment", story.id, thread.etag, story.comment_count, story.comments_open, base, more)

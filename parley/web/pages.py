@@ -89,9 +89,10 @@ async def home(request: Request) -> Response:
     return HTMLResponse(html)
 
 
-async def _thread(request: Request) -> tuple[Story, Rendered]:
+async def _thread(request: Request, *, readers: bool = False) -> tuple[Story, Rendered]:
     """The story and its rendered thread for this request's sort and page, or for the
-    one thread asked for. Relative times move on, so the minute is in the key too."""
+    one thread asked for. Relative times move on, so the minute is in the key too.
+    ``readers``: the readers' rendering whoever asks (for a response a shared cache keeps)."""
     service = request.app.state.services.posting
     q = request.query_params
     slug = request.path_params["slug"]
@@ -105,7 +106,7 @@ async def _thread(request: Request) -> tuple[Story, Rendered]:
     minute = _minute()
     reactions = request.app.state.services.reactions
     # Staff see Feature links in the thread: their rendering is cached apart from readers'.
-    staff = reactions.may_feature(await actor_of(request))
+    staff = not readers and reactions.may_feature(await actor_of(request))
 
     def key_for(story: Story) -> tuple:
         if single_root:
