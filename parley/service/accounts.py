@@ -113,8 +113,11 @@ class AccountService:
         return account
 
     # --- signing in with a password ----------------------------------------------
-    def login(self, *, email, password, client_addr: str, replacing: str | None = None) -> tuple[Account, str]:
+    def login(self, *, email, password, client_addr: str, replacing: str | None = None,
+              session_id: str | None = None) -> tuple[Account, str]:
         """Check email and password; the account and a new session id (for the cookie).
+        ``session_id`` opens the session under an id the caller made (the embed's widget
+        derives one it never hands out); by default a random one.
 
         ``replacing`` is the browser's previous session id, if any: it is revoked, so a
         session id never survives a sign-in (no session fixation). Raises
@@ -138,7 +141,7 @@ class AccountService:
             # Hashed with older parameters: rehash now that the password is at hand.
             account.password_hash = self._hasher.hash(password)
             self.store.update_account(account)
-        return account, self._open_session(account, now, replacing)
+        return account, self._open_session(account, now, replacing, session_id)
 
     def _verify(self, account: Account | None, password: str) -> bool:
         if len(password) > PASSWORD_MAX_CHARS:
@@ -158,10 +161,11 @@ class AccountService:
                                   retry_after=int(THROTTLE_WINDOW.total_seconds()))
 
     # --- sessions ------------------------------------------------------------------
-    def _open_session(self, account: Account, now: datetime, replacing: str | None) -> str:
+    def _open_session(self, account: Account, now: datetime, replacing: str | None,
+                      session_id: str | None = None) -> str:
         if replacing:
             self.logout(replacing)
-        session_id = secrets.token_urlsafe(32)
+        session_id = session_id or secrets.token_urlsafe(32)
         self.store.add_session(Session(id_hash=self.deps.digest(session_id), account_id=account.id,
                                        created_at=now, expires_at=now + timedelta(days=self.config.session_days),
                                        last_seen_at=now))

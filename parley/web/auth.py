@@ -24,6 +24,7 @@ X-Forwarded-For gain nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -33,10 +34,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parley.domain import Actor
+from parley.domain import Actor, Role
 from parley.errors import Forbidden, Unauthenticated
 from parley.web.cookies import set_cookie
-from parley.web.embed_tokens import read_form_token, read_widget_token
+from parley.web.embed_tokens import read_form_token, read_widget_token, widget_session_id
 from parley.web.origins import is_allowed
 from parley.web.security import CSRF_FIELD, client_addr
 
@@ -92,10 +93,24 @@ async def _embed_actor(request: Request, token: str, addr: str) -> Actor:
     if found is not None and found[0] == "guest":
         actor = Actor.guest(guest_key=found[1], client_addr=addr)
     elif found is not None:
-        actor = await run_in_threadpool(request.app.state.services.accounts.actor_for_session, found[1], addr)
+        session_id = widget_session_id(request.app.state.secret, found[1])
+        actor = await run_in_threadpool(request.app.state.services.accounts.actor_for_session, session_id, addr)
     if actor is None:
         raise Unauthenticated("this embed token is not valid (or its sign-in has ended); get a new one",
                               field="x-parley-embed")
+    return widget_actor(actor)
+
+
+#: The most a widget's token may do. The token lives in the publisher's page, where any of
+#: its scripts (ads, tag managers) can read it: staff write with their badge and pick
+#: comments there, but moderating and administering happen on Parley's own pages.
+WIDGET_ROLE_CAP = Role.STAFF
+
+
+def widget_actor(actor: Actor) -> Actor:
+    """``actor`` as the widget may act: its role capped at ``WIDGET_ROLE_CAP``."""
+    if actor.role.rank > WIDGET_ROLE_CAP.rank:
+        return dataclasses.replace(actor, role=WIDGET_ROLE_CAP)
     return actor
 
 

@@ -34,9 +34,15 @@ from parley.service.stories import EmbedRef
 from parley.store import Sort
 from parley.web import pages, reader
 from parley.web.account import actor_json
-from parley.web.auth import EMBED_HEADER, actor_of, frame_actor
+from parley.web.auth import EMBED_HEADER, actor_of, frame_actor, widget_actor
 from parley.web.cache import Rendered
-from parley.web.embed_tokens import new_form_token, new_guest_token, read_widget_token, session_token
+from parley.web.embed_tokens import (
+    new_form_token,
+    new_guest_token,
+    new_session_token,
+    read_widget_token,
+    widget_session_id,
+)
 from parley.web.format import iso, plural
 from parley.web.origins import is_allowed, url_origin
 from parley.web.responses import JSONResponse, cached_response, error_response, read_form, read_json, wants_json
@@ -279,18 +285,24 @@ async def login(request: Request) -> Response:
     """Signing in through the widget: a session like the cookie's, handed back as a token."""
     _from_allowed_site(request)
     data = await read_json(request)
-    account, session_id = await run_in_threadpool(
+    secret = request.app.state.secret
+    token = new_session_token()
+    # Signing in again through the same widget ends the session its old token held.
+    previous = read_widget_token(secret, request.headers.get(EMBED_HEADER, ""))
+    replacing = widget_session_id(secret, previous[1]) if previous and previous[0] == "session" else None
+    account, _ = await run_in_threadpool(
         request.app.state.services.accounts.login, email=data.get("email"), password=data.get("password"),
-        client_addr=client_addr(request))
-    actor = account.actor(client_addr=client_addr(request))
-    return JSONResponse({"token": session_token(session_id), "actor": actor_json(actor)},
-                        headers={"Cache-Control": "no-store"})
+        client_addr=client_addr(request), replacing=replacing,
+        session_id=widget_session_id(secret, token.partition(".")[2]))
+    actor = widget_actor(account.actor(client_addr=client_addr(request)))
+    return JSONResponse({"token": token, "actor": actor_json(actor)}, headers={"Cache-Control": "no-store"})
 
 
 async def logout(request: Request) -> Response:
     found = read_widget_token(request.app.state.secret, request.headers.get(EMBED_HEADER, ""))
     if found is not None and found[0] == "session":
-        await run_in_threadpool(request.app.state.services.accounts.logout, found[1])
+        await run_in_threadpool(request.app.state.services.accounts.logout,
+                                widget_session_id(request.app.state.secret, found[1]))
     return JSONResponse({"signed_out": True})
 
 

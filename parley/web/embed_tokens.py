@@ -3,8 +3,9 @@ site's page.
 
 - The widget's token, sent as ``X-Parley-Embed`` (never a cookie): ``g.<id>.<mac>`` for a
   guest (a random id and its HMAC under the server's key, minted by
-  ``POST /api/v1/embed/token``), or ``s.<session id>`` for a reader who signed in through
-  the widget (a session like the cookie's, revoked the same ways). The widget keeps it in
+  ``POST /api/v1/embed/token``), or ``s.<widget id>`` for a reader who signed in through
+  the widget (a session of its own under an id derived from the widget id, revoked the
+  same ways as the cookie's; see ``new_session_token``). The widget keeps it in
   memory and in the host page's localStorage.
 - The no-JavaScript iframe's form token, in the form's ``csrf_token`` field:
   ``<issued>.<id>.<mac>``, bound to one story and good for ``FORM_TOKEN_SECONDS``. It is
@@ -41,13 +42,22 @@ def new_guest_token(secret: bytes) -> str:
     return f"g.{guest_id}.{_mac(secret, 'embed-guest', guest_id)}"
 
 
-def session_token(session_id: str) -> str:
-    return f"s.{session_id}"
+def new_session_token() -> str:
+    """A signed-in widget's token: ``s.<widget id>``. The session itself is opened under
+    ``widget_session_id`` of that id, so the token read out of the host page's storage is
+    not a session cookie: set as ``parley_session`` on Parley's own site it is nobody."""
+    return f"s.{secrets.token_urlsafe(32)}"
+
+
+def widget_session_id(secret: bytes, widget_id: str) -> str:
+    """The session id a widget id stands for (only the server, holding the key, can say)."""
+    return hmac.new(secret, f"embed-session:{widget_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def read_widget_token(secret: bytes, token: str) -> tuple[str, str] | None:
-    """``("guest", id)`` or ``("session", session id)`` for a well-formed token whose MAC
-    (for a guest) verifies; None for anything else. A session still has to be looked up."""
+    """``("guest", id)`` or ``("session", widget id)`` for a well-formed token whose MAC
+    (for a guest) verifies; None for anything else. A session still has to be looked up,
+    under ``widget_session_id`` of the widget id."""
     kind, dot, rest = token.strip().partition(".")
     if not dot:
         return None

@@ -220,6 +220,29 @@ def test_signing_in_through_the_widget_gives_a_session_token(live, http):
     assert after.status_code == 401 and after.json()["error"]["field"] == "x-parley-embed"
 
 
+def test_a_widget_token_is_no_session_cookie_and_cannot_moderate(live, http):
+    """The token lives in the publisher's page, where any of its scripts can read it: set as
+    Parley's session cookie it is nobody, and a moderator signed in through the widget acts
+    there as staff at most."""
+    live.services.accounts.create_account(SYSTEM, email="mo@example.org", password=PASSWORD, role=Role.MODERATOR,
+                                          display_name="Mo Derator")
+    r = http.post("/api/v1/embed/auth/login", headers={"Origin": SITE},
+                  json={"email": "mo@example.org", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    token = r.json()["token"]
+    assert r.json()["actor"]["role"] == "staff"
+    assert http.get("/api/v1/embed/me", headers=_widget(token)).json()["actor"]["role"] == "staff"
+    assert http.get("/api/v1/admin/queue", headers=_widget(token)).status_code == 403
+    as_cookie = httpx.Client(base_url=live.url, cookies={"parley_session": token.partition(".")[2]})
+    with as_cookie:
+        assert as_cookie.get("/moderate", follow_redirects=False).status_code in (302, 303, 401, 403)
+    # Signing in again through the same widget ends the session the old token held.
+    again = http.post("/api/v1/embed/auth/login", headers={"Origin": SITE, **_widget(token)},
+                      json={"email": "mo@example.org", "password": PASSWORD})
+    assert again.status_code == 200
+    assert http.get("/api/v1/embed/me", headers=_widget(token)).status_code == 401
+
+
 def _frame(http, slug: str) -> tuple[httpx.Response, str]:
     page = http.get(f"/embed/frame/{slug}")
     return page, re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
