@@ -126,6 +126,8 @@
     if (added) {
       added.setAttribute("tabindex", "-1");
       added.focus();
+      // The live stream may have announced it first: it is not new to this reader.
+      added.dispatchEvent(new CustomEvent("parley:inserted", { bubbles: true }));
     }
   }
 
@@ -675,6 +677,15 @@
   }
 
   function showBar() {
+    waiting = waiting.filter(function (d) {
+      var li = document.getElementById("c" + d.id);
+      return !(li && li.closest("#thread"));
+    });
+    if (!waiting.length) {  // nothing waits: no bar at all, not an empty one
+      if (bar) bar.remove();
+      bar = null;
+      return;
+    }
     if (!bar) {
       bar = document.createElement("button");
       bar.type = "button";
@@ -685,7 +696,6 @@
     }
     var n = waiting.length;
     bar.textContent = n + (n === 1 ? " new comment" : " new comments") + " \u2014 show";
-    bar.hidden = !n;
   }
 
   function showWaiting() {
@@ -701,6 +711,8 @@
       first.focus();
     }
   }
+
+  section.addEventListener("parley:inserted", showBar);
 
   function onComment(event) {
     at = event.lastEventId || at;
