@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
+import threading
 import zlib
 
 import httpx
@@ -18,6 +19,23 @@ from parley.web.compression import Compression
 from tests.conftest import serve
 
 SYSTEM = Actor.system("tests")
+
+
+def _run_aside(coroutine) -> None:
+    """Run ``coroutine`` to its end on an event loop of its own, in a thread of its own: the
+    session's Playwright (tests/web/conftest.py) keeps a loop running on the main thread."""
+    failure: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:  # handed to the test's thread
+            failure.append(exc)
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join(30)
+    if failure:
+        raise failure[0]
 
 
 @pytest.fixture
@@ -116,7 +134,7 @@ def _run(app, accept: str = "gzip"):
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": "/", "headers": [(b"accept-encoding", accept.encode())]}
-    asyncio.run(Compression(app)(scope, receive, send))
+    _run_aside(Compression(app)(scope, receive, send))
     return sent
 
 
@@ -140,7 +158,7 @@ def test_an_event_stream_passes_at_once_untouched():
             sent.append(message)
         await Compression(stream)({"type": "http", "headers": [(b"accept-encoding", b"gzip")]}, receive, send)
 
-    asyncio.run(go())
+    _run_aside(go())
     assert seen_before_first_event == [1]  # the headers left before any event was written
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body", "http.response.body"]
     assert sent[1]["body"].startswith(b"data: ") and b"content-encoding" not in dict(sent[0]["headers"])

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, Route, expect, sync_playwright
+from playwright.sync_api import BrowserContext, BrowserType, Page, Route, expect
 
 from parley.domain import Actor, Role
 from parley.service import NewComment
@@ -99,9 +99,10 @@ def frame_embed(parley: str, url: str, title: str) -> str:
 
 # --- the browser -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
+def chromium(browser) -> BrowserType:
+    """The session's Playwright (tests/web/conftest.py), whose Chromium launches the profiles
+    here: a second Playwright in the same thread would find the first one's loop running."""
+    return browser.browser_type
 
 
 def _profile(tmp: Path, block: bool) -> Path:
@@ -112,14 +113,14 @@ def _profile(tmp: Path, block: bool) -> Path:
 
 
 @pytest.fixture
-def open_browser(playwright, tmp_path) -> Iterator[Callable[..., tuple[BrowserContext, Guard]]]:
+def open_browser(chromium, tmp_path) -> Iterator[Callable[..., tuple[BrowserContext, Guard]]]:
     """A Chromium profile of its own (third-party cookies blocked unless ``block=False``),
     guarded as tests/web/browser.py guards its contexts, but for both loopback sites."""
     opened: list[BrowserContext] = []
 
     def open_(*, block: bool = True, canary: bool = True, **options) -> tuple[BrowserContext, Guard]:
         profile = _profile(tmp_path / f"profile-{len(opened)}", block)
-        context = playwright.chromium.launch_persistent_context(
+        context = chromium.launch_persistent_context(
             str(profile), executable_path=str(ensure_chromium()), args=LAUNCH_ARGS, **options)
         context.set_default_timeout(15_000)
         opened.append(context)
