@@ -19,9 +19,11 @@ run: install
 	$(BIN)/parley demo
 	$(BIN)/parley serve
 
+# Two workers, one a core on these machines; a file's tests stay on one worker
+# (--dist loadfile), so its module fixtures (servers, browsers) are made once.
 test: install
 	bash scripts/ensure-services
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python benchmarks/run.py --out docs/performance.md

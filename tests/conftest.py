@@ -75,12 +75,6 @@ def services(store) -> Services:
     return Services(store, make_config(), secret=TEST_SECRET.encode())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LiveServer:
     """The real app under uvicorn on a loopback port, in a thread of the test process.
     uvicorn's own X-Forwarded-For handling is off, as `parley serve` runs it: the client
@@ -89,11 +83,15 @@ class LiveServer:
 
     def __init__(self, app) -> None:
         self.app = app
-        self.port = _free_port()
+        # Bound here and handed to uvicorn: a port only looked up and bound later could be
+        # taken in between by a server of another test worker.
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
                                                      lifespan="off", proxy_headers=False))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     def __enter__(self) -> LiveServer:
         self._thread.start()
@@ -107,6 +105,7 @@ class LiveServer:
     def __exit__(self, *exc) -> None:
         self._server.should_exit = True
         self._thread.join(10)
+        self._socket.close()
 
     @property
     def services(self) -> Services:

@@ -17,7 +17,7 @@ from parley.web.security import CSRF_COOKIE
     (GUEST_COOKIE, f"{secrets.token_urlsafe(16)}.{secrets.token_hex(16)}", GUEST_COOKIE_DAYS * 86400),
     (CSRF_COOKIE, f"{secrets.token_urlsafe(32)}.{secrets.token_hex(16)}", 30 * 86400),
     ("odd", 'needs "quoting"; yes', 60),  # not a token of ours: left to http.cookies
-])
+], ids=["guest", "csrf", "needs-quoting"])  # named, not by their random values: the same ids in every run
 def test_same_header_as_starlette(name, value, max_age, secure):
     theirs, ours = Response(b""), Response(b"")
     theirs.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax", secure=secure)

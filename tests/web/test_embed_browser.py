@@ -15,7 +15,6 @@ from __future__ import annotations
 import http.server
 import json
 import re
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -35,20 +34,12 @@ from tests.web.test_xss import PAYLOADS
 HOSTS = {"127.0.0.1", "localhost"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Site:
     """A publisher's site on ``http://localhost:PORT``: pages the test writes, served as
     they are; a page may ask for a server-side include of Parley's fragment with
     ``<!--#include parley=QUERY-->``, which this server fills in (as nginx's SSI would)."""
 
-    def __init__(self, parley_url: str, port: int | None = None) -> None:
-        self.port = port or _free_port()
-        self.origin = f"http://localhost:{self.port}"
+    def __init__(self, parley_url: str | None = None) -> None:
         self.pages: dict[str, str] = {}
         self.parley_url = parley_url
         site = self
@@ -72,7 +63,10 @@ class Site:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        # Port 0: bound at once, so no other server (another test worker's) can take it first.
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self.origin = f"http://localhost:{self.port}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
@@ -150,9 +144,9 @@ def open_browser(chromium, tmp_path) -> Iterator[Callable[..., tuple[BrowserCont
 def servers(sqlite_store):
     """Parley on 127.0.0.1 allowing one publisher on localhost; and a second publisher,
     on another localhost port, that is not in the list."""
-    port = _free_port()
-    with serve(sqlite_store, moderation=0, allowed_origins=f"http://localhost:{port}") as parley:
-        site = Site(parley.url, port)
+    site = Site()  # the publisher's port first: Parley's list names it
+    with serve(sqlite_store, moderation=0, allowed_origins=site.origin) as parley:
+        site.parley_url = parley.url
         stranger = Site(parley.url)
         yield parley, site, stranger
         site.close()
@@ -170,7 +164,6 @@ class CookieEcho:
     SameSite=None cookie at /set and records the Cookie header of every request."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
         self.seen: list[tuple[str, str | None]] = []
         echo = self
 
@@ -187,7 +180,8 @@ class CookieEcho:
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def cookie_on(self, path: str) -> str | None:
