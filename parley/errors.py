@@ -10,6 +10,8 @@
     ├── Conflict                    conflict         409
     │   └── CommentsClosed          closed           409
     ├── RateLimited(retry_after)    rate_limited     429
+    ├── NotAcceptable               not_acceptable   406
+    ├── Busy(retry_after)           busy             503
     └── ImportFormatError(line)     (CLI only)
 
 The web layer maps ``status`` and ``code`` onto ``{"error": {"code", "message", "field"?}}``
@@ -98,6 +100,20 @@ class RateLimited(ParleyError):
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NotAcceptable(ParleyError):
+    """Asked for a representation this endpoint does not send (a live stream without
+    ``Accept: text/event-stream``)."""
+    code = "not_acceptable"
+    status = 406
+
+
+class Busy(ParleyError):
+    """This process has no room for it now (live streams past their bound); try later."""
+    code = "busy"
+    status = 503
+    retry_after = 30
 
 
 class ImportFormatError(ParleyError):

@@ -20,12 +20,24 @@ To add a backend, subclass ``Broker`` and implement both methods:
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 
 #: The topic of a wake-up that says "anything may have changed": look everywhere.
 RESYNC = "*"
 
 Listener = Callable[[str, int], None]
+
+logger = logging.getLogger("parley")
+
+
+def deliver(listeners: Iterable[Listener], topic: str, value: int) -> None:
+    """Call each listener with one wake-up; one that fails is logged, the rest still hear it."""
+    for callback in listeners:
+        try:
+            callback(topic, value)
+        except Exception:
+            logger.exception("wake-up listener %r failed on %s=%s", callback, topic, value)
 
 
 class Broker(abc.ABC):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 
-from parley.bus.base import Broker, Listener
-
-logger = logging.getLogger("parley")
+from parley.bus.base import Broker, Listener, deliver
 
 
 class MemoryBroker(Broker):
@@ -18,11 +15,7 @@ class MemoryBroker(Broker):
     def publish(self, topic: str, value: int) -> None:
         with self._lock:
             listeners = list(self._listeners)
-        for callback in listeners:
-            try:
-                callback(topic, value)
-            except Exception:
-                logger.exception("wake-up listener %r failed on %s=%s", callback, topic, value)
+        deliver(listeners, topic, value)
 
     def listen(self, callback: Listener) -> None:
         with self._lock:

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 
-from parley.bus.base import RESYNC, Broker, Listener
+from parley.bus.base import RESYNC, Broker, Listener, deliver
 
 logger = logging.getLogger("parley")
 
@@ -46,11 +46,7 @@ class RedisBroker(Broker):
     def _deliver(self, topic: str, value: int) -> None:
         with self._lock:
             listeners = list(self._listeners)
-        for callback in listeners:
-            try:
-                callback(topic, value)
-            except Exception:
-                logger.exception("wake-up listener %r failed on %s=%s", callback, topic, value)
+        deliver(listeners, topic, value)
 
     def _run(self, ready: threading.Event) -> None:
         first = True

@@ -33,7 +33,7 @@ from starlette.responses import Response, StreamingResponse
 from parley import events as ev
 from parley.bus import RESYNC, Broker
 from parley.domain import Permission, Story
-from parley.errors import InvalidInput, ParleyError
+from parley.errors import Busy, InvalidInput, NotAcceptable, ParleyError
 from parley.thread import Node
 from parley.web.auth import actor_of
 from parley.web.responses import error_response
@@ -49,17 +49,6 @@ _HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 #: Changes no queue count depends on: moderators' streams need no wake-up for them.
 _NOT_IN_QUEUES = (ev.CommentRecommended, ev.CommentFeatured)
-
-
-class NotAcceptable(ParleyError):
-    code = "not_acceptable"
-    status = 406
-
-
-class Busy(ParleyError):
-    code = "busy"
-    status = 503
-    retry_after = 30
 
 
 def _event(name: str, data: dict, event_id: int | None = None) -> bytes:
