@@ -186,6 +186,9 @@ def test_a_moderator_works_fifty_held_and_reported_comments_with_the_keyboard(st
         expect(page.locator("#mod-queue > .mod-card")).to_have_count(10)  # a page; the next comes as it empties
         flagged = listed(page)
         expect(page.locator(f"#card-{flagged[0]} .mod-reports")).to_contain_text("Abusive or harassing")
+        # A new document: its keys work once the script has selected a card (CI once
+        # pressed "r" before that, and the key went nowhere).
+        expect(selected(page)).to_have_attribute("data-id", str(flagged[0]))
         page.keyboard.press("r")
         page.keyboard.press("Enter")  # the default reason
         expect(card(page, flagged[0])).to_have_count(0)
