@@ -85,6 +85,13 @@ class CommentFeatured(Event):
     decision_id: int
 
 
+@dataclasses.dataclass(frozen=True)
+class StoryEdited(Event):
+    """A story's own fields changed (title, text, comments open or closed)."""
+
+    story_id: int
+
+
 Subscriber = Callable[[Event], None]
 
 

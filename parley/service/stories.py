@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from parley.domain import Actor, Permission, Story
 from parley.errors import Conflict, InvalidInput, NotFound
+from parley.events import StoryEdited
 from parley.service.base import Deps
 from parley.service.cleaning import SLUG, apply_story_fields, clean_slug, required_text
 
@@ -94,7 +95,9 @@ class StoryService:
             if "title" in fields:
                 story.title = required_text(fields, "title", 300)
             apply_story_fields(story, fields)
-            return self.store.update_story(story)
+            story = self.store.update_story(story)
+        self.deps.events.publish(StoryEdited(actor.label, story.id))
+        return story
 
     def counts(self, slugs: Sequence[str]) -> dict[str, int]:
         if len(slugs) > 200:

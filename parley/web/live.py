@@ -48,7 +48,7 @@ QUEUE_SETTLE_SECONDS = 0.25
 _HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 #: Changes no queue count depends on: moderators' streams need no wake-up for them.
-_NOT_IN_QUEUES = (ev.CommentRecommended, ev.CommentFeatured)
+_NOT_IN_QUEUES = (ev.CommentRecommended, ev.CommentFeatured, ev.StoryEdited)
 
 
 def _event(name: str, data: dict, event_id: int | None = None) -> bytes:
@@ -132,7 +132,7 @@ class Live:
         # Reactions record their revision on the comment in their own transaction
         # (store/sql_reactions.py), so they need only the wake-up any other change gets.
         for kind in (ev.CommentPosted, ev.CommentEdited, ev.CommentDecided, ev.CommentReported, ev.AppealFiled,
-                     ev.CommentRecommended, ev.CommentFeatured):
+                     ev.CommentRecommended, ev.CommentFeatured, ev.StoryEdited):
             bus.subscribe(kind, self._changed)
 
     def _changed(self, event: ev.Event) -> None:
