@@ -40,6 +40,7 @@ def cmd_serve(args, config: Config) -> int:
     import uvicorn
 
     from parley.store import open_store
+    from parley.web.protocol import PROTOCOL
 
     store = open_store(config.database_url)
     if store.schema_version() == 0:
@@ -50,7 +51,9 @@ def cmd_serve(args, config: Config) -> int:
     workers = args.workers or config.workers
     print(f"Parley serving {config.database_url} on http://{host}:{port} ({workers} worker(s))", flush=True)
     uvicorn.run("parley.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                loop="uvloop", http="httptools", access_log=args.access_log, log_level="warning",
+                # httptools, with first-time readers' story pages answered before the app.
+                loop="uvloop", http=PROTOCOL, access_log=args.access_log,
+                log_level="warning",
                 # Parley reads X-Forwarded-For itself, from trusted proxies only (web/security.py):
                 # uvicorn's own handling would rewrite the peer address before Parley sees it.
                 proxy_headers=False)
@@ -237,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (PARLEY_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (PARLEY_PORT)")
     serve.add_argument("--workers", type=int, help="server processes (PARLEY_WORKERS)")
-    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument("--access-log", action="store_true",
+                       help="log every request (then first-time readers' pages go through the app too, to be logged)")
     serve.set_defaults(func=cmd_serve)
 
     imp = sub.add_parser("import", help="import stories and comments")

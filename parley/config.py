@@ -95,6 +95,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PARLEY_LIVE_CONNECTIONS", "2000",
             "Live-update streams (Server-Sent Events) one process holds open at most; a reader over it gets "
             "503 and the page keeps working without live updates. 0 turns live updates off.", int),
+    Setting("PARLEY_FAST_PAGE_MS", "1000",
+            "How long a story page as a first-time reader gets it (no cookies) may be answered from memory, "
+            "before the app runs (parley/web/first_visit.py). Every comment change on any instance ends it at "
+            "once through the wake-ups live updates use; this bounds it when a wake-up is lost or a change sends "
+            "none (a story's title edited). 0: every page goes through the app.", int),
     Setting("PARLEY_LIVE_HEARTBEAT_SECONDS", "15",
             "How often an idle live stream sends a comment line, which keeps proxies from closing it; each "
             "story's stream also looks at the database this often, in case a wake-up was lost.", int),
@@ -131,6 +136,7 @@ class Config:
     live_connections: int
     live_heartbeat_seconds: int
     allowed_origins: str
+    fast_page_ms: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:
@@ -150,7 +156,8 @@ class Config:
                                ("report_threshold", 1, 1000), ("report_hide_threshold", 0, 1000),
                                ("reports_per_hour", 1, 10_000), ("trust_after", 0, 1_000_000),
                                ("undo_seconds", 0, 86400), ("session_days", 1, 365),
-                               ("live_connections", 0, 1_000_000), ("live_heartbeat_seconds", 1, 3600)):
+                               ("live_connections", 0, 1_000_000), ("live_heartbeat_seconds", 1, 3600),
+                               ("fast_page_ms", 0, 60_000)):
             if not low <= values[key] <= high:
                 raise SystemExit(f"PARLEY_{key.upper()}={values[key]} is outside {low}..{high}")
         config = cls(**values)

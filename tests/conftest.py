@@ -89,8 +89,11 @@ class LiveServer:
         self._socket.bind(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        from parley.web.protocol import PROTOCOL  # `parley serve`'s: it answers first-time readers' pages
+
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                     lifespan="off", proxy_headers=False))
+                                                     lifespan="off", proxy_headers=False, http=PROTOCOL,
+                                                     access_log=False))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     def __enter__(self) -> LiveServer:

@@ -25,6 +25,7 @@ from parley.web import account, admin, api, embed, moderate, pages, perspective,
 from parley.web.cache import RenderCache
 from parley.web.compression import Compression
 from parley.web.cors import EmbedCORS
+from parley.web.first_visit import FirstVisitPages, RememberFirstVisits
 from parley.web.format import absolute_time, flagged_runs, iso, plural, relative_time
 from parley.web.live import Live
 from parley.web.live import routes as live_routes
@@ -86,6 +87,9 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     check_settings(config)
     store = store or open_store(config.database_url)
     static = resources.files("parley.web") / "static"
+    secret = server_key(config)
+    broker = broker_for(config)
+    first_visits = FirstVisitPages(secret, secure_cookies=bool(config.secure_cookies), max_age_ms=config.fast_page_ms)
     app = Starlette(
         # The reader's pages first: Starlette tries routes in order, and the story page is the
         # one read most (60 routes tried before it were a tenth of its cost).
@@ -94,18 +98,21 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
                 route("/healthz", _healthz, permission=PUBLIC),
                 Mount("/static", StaticFiles(directory=str(static)), name="static")],
         exception_handlers={ParleyError: _parley_error, HTTPException: _http_error, Exception: _unexpected},
-        middleware=[Middleware(Compression), Middleware(SecurityHeaders, embedding_origins=config.allowed_origins),
+        # First: it keeps a first-time reader's page with the headers the others add.
+        middleware=[Middleware(RememberFirstVisits, pages=first_visits, broker=broker), Middleware(Compression),
+                    Middleware(SecurityHeaders, embedding_origins=config.allowed_origins),
                     Middleware(HostCheck, allowed_hosts=config.allowed_hosts),
                     Middleware(EmbedCORS, embedding_origins=config.allowed_origins)],
     )
     app.state.config = config
     app.state.store = store
-    app.state.secret = server_key(config)
+    app.state.secret = secret
     app.state.services = Services(store, config, secret=app.state.secret, moderator=_moderator(config))
     app.state.templates = _templates()
     app.state.render_cache = RenderCache()
+    app.state.first_visits = first_visits  # answered by parley.web.protocol, under `parley serve`
     # Live updates: wake-ups after each commit, through Redis when instances share one.
-    app.state.live = Live(app.state, broker_for(config))
+    app.state.live = Live(app.state, broker)
     app.state.live.attach(app.state.services.events)
     return app
 

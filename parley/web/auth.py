@@ -146,7 +146,7 @@ def _guest_key(request: Request) -> str:
     if key is None:
         key = verified_guest_id(request.app.state.secret, request.cookies.get(GUEST_COOKIE, ""))
         if key is None:
-            key = secrets.token_urlsafe(_GUEST_ID_BYTES)
+            key = new_guest_id()
             request.state.new_guest_cookie = True
         request.state.guest_key = key
     return key
@@ -156,9 +156,17 @@ def ensure_guest_cookie(request: Request, response: Response) -> None:
     """Set the guest cookie (a year, HttpOnly, SameSite=Lax) unless the browser has a good one."""
     key = _guest_key(request)
     if getattr(request.state, "new_guest_cookie", False):
-        set_cookie(response, GUEST_COOKIE, f"{key}.{_guest_mac(request.app.state.secret, key)}",
+        set_cookie(response, GUEST_COOKIE, guest_cookie_value(request.app.state.secret, key),
                    max_age=GUEST_COOKIE_DAYS * 86400, secure=bool(request.app.state.config.secure_cookies))
         request.state.new_guest_cookie = False
+
+
+def new_guest_id() -> str:
+    return secrets.token_urlsafe(_GUEST_ID_BYTES)
+
+
+def guest_cookie_value(secret: bytes, guest_id: str) -> str:
+    return f"{guest_id}.{_guest_mac(secret, guest_id)}"
 
 
 def verified_guest_id(secret: bytes, cookie: str) -> str | None:

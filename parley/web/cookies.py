@@ -21,10 +21,18 @@ def set_cookie(response: Response, name: str, value: str, *, max_age: int, secur
                path: str = "/") -> None:
     """``response.set_cookie(name, value, max_age=..., path=..., httponly=True,
     samesite="lax", secure=...)``, the same header, without http.cookies."""
-    if not _PLAIN_VALUE.fullmatch(value) or not _PLAIN_VALUE.fullmatch(name):
+    header = cookie_header(name, value, max_age=max_age, secure=secure, path=path)
+    if header is None:
         response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, samesite="lax", secure=secure)
         return
+    response.raw_headers.append((b"set-cookie", header))
+
+
+def cookie_header(name: str, value: str, *, max_age: int, secure: bool, path: str = "/") -> bytes | None:
+    """The Set-Cookie header's value for a cookie that needs no quoting, else None."""
+    if not _PLAIN_VALUE.fullmatch(value) or not _PLAIN_VALUE.fullmatch(name):
+        return None
     header = f"{name}={value}; HttpOnly; Max-Age={int(max_age)}; Path={path}; SameSite=lax"
     if secure:
         header += "; Secure"
-    response.raw_headers.append((b"set-cookie", header.encode("latin-1")))
+    return header.encode("latin-1")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import secrets
-import time
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
@@ -26,7 +25,7 @@ from parley.errors import ParleyError, Rephrase
 from parley.service import NewComment, ThreadPage
 from parley.store import Sort
 from parley.thread import Node, nest
-from parley.web import reader
+from parley.web import first_visit, reader
 from parley.web.auth import actor_of, ensure_guest_cookie
 from parley.web.cache import Rendered, cached_thread
 from parley.web.frame import Frame, filled, slot
@@ -40,10 +39,6 @@ SORTS = [(Sort.OLDEST.value, "Oldest"), (Sort.NEWEST.value, "Newest"), (Sort.REP
 FEATURED = "featured"
 MAX_FORM_BYTES = 64 * 1024
 MAX_PAGE = 500  # the most top-level comments one read of the thread takes (the service's limit)
-
-
-def _minute() -> int:
-    return int(time.time()) // 60
 
 
 def _render_thread(request: Request, page: ThreadPage, minute: int, base_url: str, staff: bool = False,
@@ -89,7 +84,7 @@ async def home(request: Request) -> Response:
     return HTMLResponse(html)
 
 
-async def _thread(request: Request, *, readers: bool = False) -> tuple[Story, Rendered]:
+async def _thread(request: Request, *, readers: bool = False, minute: int | None = None) -> tuple[Story, Rendered]:
     """The story and its rendered thread for this request's sort and page, or for the
     one thread asked for. Relative times move on, so the minute is in the key too.
     ``readers``: the readers' rendering whoever asks (for a response a shared cache keeps)."""
@@ -103,7 +98,7 @@ async def _thread(request: Request, *, readers: bool = False) -> tuple[Story, Re
         pages = min(pages, MAX_PAGE // page_size)
     # The first ``pages`` pages in one read; after a cursor, one page (page ``pages`` of the thread).
     limit, first = (page_size, pages) if after else (pages * page_size, 1)
-    minute = _minute()
+    minute = first_visit.minute() if minute is None else minute
     reactions = request.app.state.services.reactions
     # Staff see Feature links in the thread: their rendering is cached apart from readers'.
     staff = not readers and reactions.may_feature(await actor_of(request))
@@ -142,7 +137,8 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
     state = request.app.state
     q = request.query_params
     actor = await actor_of(request)
-    story, thread = await _thread(request)
+    thread_minute = first_visit.minute()
+    story, thread = await _thread(request, minute=thread_minute)
     posting = state.services.posting
     reply_to = None
     if q.get("reply"):
@@ -158,7 +154,7 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
     form_status = None if form_error else _writer_message(q.get("posted"))
     echo = bool(form) or form_error is not None  # a form sent back: its fields are this reader's
     own = [Node(c, []) for c in writer.hidden]  # each on its own: a held reply's parent is in the thread
-    values = {"thread": thread, "csrf_token": _escaped(token), "idempotency_key": secrets.token_urlsafe(16).encode()}
+    values = first_visit.reader_values(thread, token, secrets.token_urlsafe(16))
     # Nothing of their own but the form's tokens: most readers, most of the time.
     plain = not (echo or reply_to or form_status or own or writer.decided or writer.status)
     if echo:
@@ -189,6 +185,11 @@ async def story_page(request: Request, form: dict | None = None, form_error: Par
                         headers=headers)
     if getattr(form_error, "retry_after", None):
         response.headers["Retry-After"] = str(form_error.retry_after)
+    if plain and new_token and getattr(request.state, "new_guest_cookie", False) and request.method == "GET":
+        # A first visit: nothing on the page but what is minted for every reader, so the
+        # next one is answered from this page, before the app (parley.web.first_visit).
+        request.scope[first_visit.RECIPE] = first_visit.Recipe(
+            story.id, story.revision, thread_minute, frame, thread, gzipped="Content-Encoding" in headers)
     if new_token:
         set_csrf_cookie(response, token, bool(state.config.secure_cookies))
     ensure_guest_cookie(request, response)

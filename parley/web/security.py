@@ -215,12 +215,20 @@ def csrf_token(request: Request) -> tuple[str, bool]:
     token = request.cookies.get(CSRF_COOKIE, "")
     if _csrf_valid(secret, token):
         return token, False
+    return new_csrf_token(secret), True
+
+
+def new_csrf_token(secret: bytes) -> str:
     random_part = secrets.token_urlsafe(_CSRF_RANDOM_BYTES)
-    return f"{random_part}.{_csrf_mac(secret, random_part)}", True
+    return f"{random_part}.{_csrf_mac(secret, random_part)}"
+
+
+CSRF_COOKIE_SECONDS = 30 * 86400
 
 
 def set_csrf_cookie(response: Response, token: str, secure: bool) -> None:
-    set_cookie(response, CSRF_COOKIE, token, max_age=30 * 86400, secure=secure)  # HttpOnly, SameSite=lax, Path=/
+    # HttpOnly, SameSite=lax, Path=/
+    set_cookie(response, CSRF_COOKIE, token, max_age=CSRF_COOKIE_SECONDS, secure=secure)
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
