@@ -182,6 +182,12 @@ def cmd_eval(args, config: Config) -> int:
         moderator = Moderator.load(models)
     except ModelsMissing as exc:
         raise ParleyError(str(exc)) from None
+    if getattr(args, "challenge", False):
+        from parley.moderation import challenge
+
+        for each in (moderator, Moderator.load(models, fast=True)):
+            print(f"## {each.model}\n\n{challenge.run(each).table()}\n")
+        return 0
     report = evaluate(moderator, limit=getattr(args, "limit", None), log=lambda m: print(m, file=sys.stderr))
     print(report.table())
     if getattr(args, "card", True):
@@ -284,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, help="evaluate on about this many held-out rows")
     evaluate.add_argument("--no-card", dest="card", action="store_false", help="do not rewrite MODEL_CARD.md")
     evaluate.add_argument("--out", help="the models to evaluate (default: the package's)")
+    evaluate.add_argument("--challenge", action="store_true",
+                          help="only the challenge set, per kind, for the default path and --fast (seconds; "
+                               "MODEL_CARD.md is left alone)")
     evaluate.set_defaults(func=cmd_eval)
 
     sub.add_parser("demo", help="load the demo story").set_defaults(func=cmd_demo)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from parley.moderation import data, identity
+from parley.moderation import challenge, data, identity
 from parley.moderation.data import MODEL_LABELS
 from parley.moderation.moderator import Moderator
 from parley.moderation.spans import char_f1
@@ -82,6 +82,7 @@ class Report:
     # Per side-by-side row set: (rows, parley's toxicity AUC, the baseline's, the
     # difference's 95% paired bootstrap interval).
     differences: list[tuple[str, float, float, tuple[float, float]]] = dataclasses.field(default_factory=list)
+    challenge: list[challenge.ChallengeResult] = dataclasses.field(default_factory=list)  # default path, --fast
 
     def table(self) -> str:
         lines = ["| model | held-out rows | label | n | positives | ROC-AUC | PR-AUC | F1 @ threshold |",
@@ -115,6 +116,9 @@ class Report:
             "|---|---:|---:|",
             *(f"| {low}–{high} | {share:.1%} | {auc:.4f} |" for (low, high), share, auc in self.bands),
         ]
+        for result in self.challenge:
+            lines += ["", f"The challenge set (`parley/moderation/challenge.jsonl`), {result.model}: actions per kind",
+                      "", result.table()]
         return "\n".join(lines)
 
 
@@ -183,7 +187,9 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
              "alt-profanity-check": _rate(baseline_probabilities, sample)}
     share = float(np.mean(unsure))
     bands = _bands(moderator, rows, unseen, ours_fast, accurate)
-    return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share, bands, differences)
+    hard = [challenge.run(moderator), challenge.run(fast)]
+    return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share, bands, differences,
+                  hard)
 
 
 def paired_difference(y: np.ndarray, ours: np.ndarray, theirs: np.ndarray, resamples: int = RESAMPLES,
