@@ -113,7 +113,8 @@ def cmd_score(args, config: Config) -> int:
     try:
         moderator = Moderator.load(fast=args.fast, accurate=args.accurate)
         keep_freed_memory()
-        tally = score_stream(source, sys.stdout.buffer, moderator, batch_size=args.batch, on_bad_line=report)
+        tally = score_stream(source, sys.stdout.buffer, moderator, batch_size=args.batch, on_bad_line=report,
+                             all_spans=args.spans == "all")
     except (InputError, ModelsMissing) as exc:
         raise ParleyError(str(exc)) from None
     except BrokenPipeError:
@@ -268,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
                                        "comment is named on stderr and skipped; the run ends with a summary on "
                                        "stderr and exits 1 if any line failed (2 if it could not run).")
     score.add_argument("--input", help="a JSON Lines file (default: stdin)")
+    score.add_argument("--spans", choices=["flagged", "all"], default="flagged",
+                       help="flagged (default): a verdict carries the spans behind the labels that flagged it; "
+                            "all: every verdict carries every toxic span the tagger finds, a published comment's "
+                            "too (to see why a comment scored as it did)")
     pace = score.add_mutually_exclusive_group()
     pace.add_argument("--fast", action="store_true", help="first stage only, for bulk archives")
     pace.add_argument("--accurate", action="store_true",

@@ -103,13 +103,14 @@ class Moderator:
                 probs[unsure] = self.second.probabilities([texts[i] for i in unsure])
         return probs, batch, scan
 
-    def _score(self, texts: list[str], contexts: list[Context], policy: Policy
+    def _score(self, texts: list[str], contexts: list[Context], policy: Policy, *, all_spans: bool = False
                ) -> tuple[np.ndarray, dict[int, list[Span]]]:
-        """(texts, LABELS) scores rounded to 4 places, and the spans of the texts with any."""
+        """(texts, LABELS) scores rounded to 4 places, and the spans of the texts with any
+        (``all_spans``: of every text, flagged or not)."""
         probs, batch, scan = self._cascade(texts)
         # Rounded once, here: the policy decides on these, so spans must be chosen on them too.
         probs = np.round(probs, 4)
-        tagged = self._spans(batch, scan, probs, policy)
+        tagged = self._spans(batch, scan, probs, policy, every=all_spans)
         spam, spam_spans = self.spam.values(texts, contexts, batch)
         values = np.empty((len(texts), len(LABELS)))
         values[:, :len(MODEL_LABELS)] = probs
@@ -138,25 +139,35 @@ class Moderator:
         return [Scores(dict(zip(LABELS, row, strict=True)), spans.get(i, []))
                 for i, row in enumerate(values.tolist())]
 
-    def _spans(self, batch: features.Batch, scan: Scan, probs: np.ndarray, policy: Policy
+    def _spans(self, batch: features.Batch, scan: Scan, probs: np.ndarray, policy: Policy, *, every: bool = False
                ) -> dict[int, list[tuple[int, int]]]:
         """Toxic spans of the texts the policy flags on a model label (a verdict keeps
-        spans only for flagged labels, so tagging the rest would be wasted), by text."""
-        flagged = np.flatnonzero((probs >= [policy.floor(label) for label in MODEL_LABELS]).any(axis=1)).tolist()
-        if not flagged:
-            return {}
-        found = self.tagger.tag_batch(batch, self.first, scan, flagged)
-        return {i: spans for i, spans in zip(flagged, found, strict=True) if spans}
+        spans only for flagged labels, so tagging the rest would be wasted), by text;
+        ``every``: of every text."""
+        is_flagged = (probs >= [policy.floor(label) for label in MODEL_LABELS]).any(axis=1)
+        out = {}
+        # The tagger's fallback (a flagged text's likeliest word) is for flagged texts only:
+        # a comment nothing flagged gets the words that reach the threshold, if any.
+        for rows, fallback in ((np.flatnonzero(is_flagged).tolist(), True),
+                               (np.flatnonzero(~is_flagged).tolist() if every else [], False)):
+            if rows:
+                found = self.tagger.tag_batch(batch, self.first, scan, rows, fallback=fallback)
+                out.update({i: spans for i, spans in zip(rows, found, strict=True) if spans})
+        return out
 
     # --- verdicts -------------------------------------------------------------------------
 
     def assess(self, texts: Sequence[str], contexts: Sequence[Context] | None = None, *,
-               policy: Policy | None = None, second_attempt: bool = False) -> list[Verdict]:
+               policy: Policy | None = None, second_attempt: bool = False, all_spans: bool = False) -> list[Verdict]:
+        """Verdicts; their spans are those behind the labels that flagged them, or with
+        ``all_spans`` every span the tagger finds, published comments' too (what
+        ``parley score --spans all`` shows, and what span F1 is measured on)."""
         policy = policy or self.policy
         texts = list(texts)
         contexts = list(contexts) if contexts is not None else [Context()] * len(texts)
-        values, spans = self._score(texts, contexts, policy)
-        return policy.decide_many(values, spans, model=self.model, second_attempt=second_attempt)
+        values, spans = self._score(texts, contexts, policy, all_spans=all_spans)
+        return policy.decide_many(values, spans, model=self.model, second_attempt=second_attempt,
+                                  all_spans=all_spans)
 
     def assess_one(self, text: str, context: Context | None = None, *, policy: Policy | None = None,
                    second_attempt: bool = False) -> Verdict:

@@ -129,10 +129,12 @@ class Policy:
                                 values=[dict(scores.values)])[0]
 
     def decide_many(self, scores: np.ndarray, spans: Mapping[int, list[Span]], *, model: str,
-                    second_attempt: bool = False, values: Sequence[dict[str, float]] | None = None) -> list[Verdict]:
+                    second_attempt: bool = False, values: Sequence[dict[str, float]] | None = None,
+                    all_spans: bool = False) -> list[Verdict]:
         """Verdicts for a batch: ``scores`` has a row per comment and a column per label of
         ``LABELS`` (nan where unscored); ``spans`` the spans of the rows that have any;
         ``values`` the rows as the verdicts should carry them (default: every label).
+        A verdict keeps the spans of the labels that flagged it; ``all_spans``: every span.
 
         Which action each label reaches is worked out for the whole batch at once; only
         the rows that reach any get reasons written, one by one."""
@@ -149,17 +151,21 @@ class Policy:
         rows = values if values is not None else [dict(zip(LABELS, row, strict=False)) for row in table]
         flagged = {i: [j for _, j in pairs] for i, pairs in itertools.groupby(
             zip(*(a.tolist() for a in np.nonzero(strength)), strict=True), key=lambda pair: pair[0])}
+        def published(i: int, row: dict[str, float]) -> Verdict:
+            return Verdict(row, list(spans.get(i, ())) if all_spans else [], Action.PUBLISH, [], model)
+
         if not flagged:
-            return [Verdict(row, [], Action.PUBLISH, [], model) for row in rows]
+            return [published(i, row) for i, row in enumerate(rows)]
         strength_rows, threshold_rows = strength.tolist(), threshold.tolist()
-        return [Verdict(row, [], Action.PUBLISH, [], model) if i not in flagged
+        return [published(i, row) if i not in flagged
                 else self._verdict(row, flagged[i], table[i], strength_rows[i], threshold_rows[i], spans.get(i, ()),
-                                   model, second_attempt)
+                                   model, second_attempt, all_spans)
                 for i, row in enumerate(rows)]
 
     @staticmethod
     def _verdict(values: dict[str, float], flagged: list[int], scores: list[float], strength: list[int],
-                 threshold: list[float], spans: Sequence[Span], model: str, second_attempt: bool) -> Verdict:
+                 threshold: list[float], spans: Sequence[Span], model: str, second_attempt: bool,
+                 all_spans: bool = False) -> Verdict:
         """One comment's verdict, given the labels (columns) that reach an action."""
         action = _BY_STRENGTH[max(strength[j] for j in flagged)]
         reasons = [f"{_REASONS[LABELS[j]]} ({LABELS[j]} {scores[j]:.2f} ≥ {threshold[j]:.2f})" for j in flagged]
@@ -171,7 +177,8 @@ class Policy:
             top_label = max((strength[j], scores[j], LABELS[j]) for j in flagged)[2]
             notice = top_label if top_label in FOLD_NOTICES else "offensive"
         shown = {LABELS[j] for j in flagged}
-        return Verdict(values, [s for s in spans if s.label in shown], action, reasons, model, notice)
+        kept = list(spans) if all_spans else [s for s in spans if s.label in shown]
+        return Verdict(values, kept, action, reasons, model, notice)
 
 def check_thresholds(value: object) -> dict[str, dict[str, float]]:
     """Thresholds from outside (the site's setting, a story's field, as parsed JSON),

@@ -106,9 +106,11 @@ class SpanTagger:
         return self.tag_batch(batch, first, first.scan(batch), range(batch.size))
 
     def tag_batch(self, batch: features.Batch, first: LinearScorer, scan: Scan,
-                  rows: Sequence[int]) -> list[list[tuple[int, int]]]:
+                  rows: Sequence[int], *, fallback: bool = True) -> list[list[tuple[int, int]]]:
         """``tag`` for the texts ``rows`` of a batch the first stage has scanned: the
-        moderator tags only the comments its policy flags."""
+        moderator tags only the comments its policy flags. ``fallback=False``: no
+        likeliest word for a text none of whose words reach the threshold (for comments
+        nothing flagged, which may well have no toxic word at all)."""
         selected = np.zeros(batch.size, dtype=bool)
         selected[np.asarray(rows, dtype=np.int64)] = True
         words = np.flatnonzero(selected[batch.word_text])
@@ -116,7 +118,7 @@ class SpanTagger:
         probs = 1.0 / (1.0 + np.exp(-(self.coef_[index].sum(axis=1) + dense @ self.dense_coef_ + self.intercept_)))
         word_text = batch.word_text[words]
         chosen = probs >= self.threshold
-        if self.fallback < 1.0 and len(probs):
+        if fallback and self.fallback < 1.0 and len(probs):
             # Each text's likeliest word, where none of its words reached the threshold.
             best = np.full(batch.size, -1.0)
             np.maximum.at(best, word_text, probs)

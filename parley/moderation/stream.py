@@ -137,9 +137,10 @@ def _batches(lines: Iterable[bytes], size: int, on_bad_line: Callable[[InputErro
 
 
 def score_stream(source: BinaryIO, sink: BinaryIO, moderator: Moderator, *, batch_size: int = BATCH,
-                 on_bad_line: Callable[[InputError], None] = lambda exc: None) -> Tally:
+                 on_bad_line: Callable[[InputError], None] = lambda exc: None, all_spans: bool = False) -> Tally:
     """Score every comment line of ``source`` into ``sink``, in order; a line that is not a
-    comment goes to ``on_bad_line`` (as soon as it is read) and is skipped."""
+    comment goes to ``on_bad_line`` (as soon as it is read) and is skipped. ``all_spans``:
+    every verdict carries the spans the tagger finds, a published comment's too."""
     if batch_size < 1:
         raise InputError(f"--batch must be at least 1, not {batch_size}")
     count = failed = 0
@@ -150,7 +151,7 @@ def score_stream(source: BinaryIO, sink: BinaryIO, moderator: Moderator, *, batc
         on_bad_line(exc)
 
     for batch in _batches(source, batch_size, bad):
-        verdicts = moderator.assess([text for _, text, _ in batch], [c for _, _, c in batch])
+        verdicts = moderator.assess([text for _, text, _ in batch], [c for _, _, c in batch], all_spans=all_spans)
         sink.write(b"".join(orjson.dumps({"id": id_, **v.to_dict()}, option=orjson.OPT_APPEND_NEWLINE)
                             for (id_, _, _), v in zip(batch, verdicts, strict=True)))
         count += len(batch)

@@ -112,3 +112,25 @@ def test_blank_lines_are_skipped():
     result = _score(["", json.dumps({"id": 1, "text": "fine"}), "   ", json.dumps({"id": 2, "text": "also fine"})])
     assert result.returncode == 0, result.stderr
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2]
+
+
+def test_spans_all_shows_why_a_published_comment_scored_as_it_did():
+    items = [{"id": 1, "text": "That movie was crap."},  # published, with a word behind its score
+             {"id": 2, "text": "Lovely weather for the parade today."},  # published, nothing to mark
+             {"id": 3, "text": "The idiot driver nearly hit me, said the witness."}]  # folded
+    flagged, every = (_score([json.dumps(i) for i in items], *args) for args in ([], ["--spans", "all"]))
+    assert flagged.returncode == every.returncode == 0, flagged.stderr + every.stderr
+    flagged_out, every_out = ([json.loads(line) for line in r.stdout.splitlines()] for r in (flagged, every))
+    assert [o["action"] for o in flagged_out] == [o["action"] for o in every_out]  # the same verdicts
+    assert flagged_out[0]["action"] == "publish" and flagged_out[0]["spans"] == []
+    crap, = every_out[0]["spans"]
+    assert items[0]["text"][crap["start"]:crap["end"]] == "crap"
+    assert every_out[1]["spans"] == []  # no likeliest word made up for a comment with none
+    assert every_out[2]["action"] != "publish"
+    assert {(s["start"], s["end"]) for s in flagged_out[2]["spans"]} <= {(s["start"], s["end"])
+                                                                         for s in every_out[2]["spans"]}
+
+
+def test_spans_takes_only_flagged_or_all():
+    result = _score([json.dumps({"id": 1, "text": "hello"})], "--spans", "some")
+    assert result.returncode == 2 and "--spans" in result.stderr
