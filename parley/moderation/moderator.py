@@ -24,6 +24,7 @@ import numpy as np
 
 from parley.moderation import features
 from parley.moderation.base import LABELS, Context, Scores, Span
+from parley.moderation.batching import Batcher
 from parley.moderation.data import MODEL_LABELS
 from parley.moderation.linear import LinearScorer, Scan
 from parley.moderation.policy import Policy, Verdict
@@ -64,6 +65,8 @@ class Moderator:
         self.accurate = accurate and not self.fast
         self.spam = SpamScorer()
         self.topic = OffTopicScorer(first)
+        # Posts that arrive while others are being scored are scored with them (batching.py).
+        self._posts: Batcher[tuple, Verdict] = Batcher(self._assess_posts)
 
     @classmethod
     def load(cls, models_dir: Path = MODELS_DIR, *, fast: bool = False, accurate: bool = False,
@@ -171,7 +174,23 @@ class Moderator:
 
     def assess_one(self, text: str, context: Context | None = None, *, policy: Policy | None = None,
                    second_attempt: bool = False) -> Verdict:
-        return self.assess([text], [context or Context()], policy=policy, second_attempt=second_attempt)[0]
+        """One comment's verdict, scored in a batch with those other threads ask for meanwhile."""
+        return self._posts.submit((text, context or Context(), policy or self.policy, second_attempt))
+
+    def _assess_posts(self, jobs: Sequence[tuple]) -> list[Verdict]:
+        """Verdicts for a batch of ``assess_one``'s jobs: one ``assess`` per policy (a story
+        may have thresholds of its own) and second attempt, in the jobs' order."""
+        groups: dict[tuple[int, bool], list[int]] = {}
+        for i, (_, _, policy, second_attempt) in enumerate(jobs):
+            groups.setdefault((id(policy), second_attempt), []).append(i)
+        out: list[Verdict | None] = [None] * len(jobs)
+        for rows in groups.values():
+            _, _, policy, second_attempt = jobs[rows[0]]
+            verdicts = self.assess([jobs[i][0] for i in rows], [jobs[i][1] for i in rows], policy=policy,
+                                   second_attempt=second_attempt)
+            for i, verdict in zip(rows, verdicts, strict=True):
+                out[i] = verdict
+        return out  # type: ignore[return-value]
 
 
 def _span_labels(values: np.ndarray, policy: Policy) -> list[str]:

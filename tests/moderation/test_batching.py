@@ -1,0 +1,101 @@
+"""Posts scored together (parley/moderation/batching.py): real threads, a run function
+that can be held, so that the test decides what arrives while a batch is being scored."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from parley.moderation.batching import Batcher
+from parley.moderation.moderator import shipped
+
+
+class Held:
+    """A run function whose first batch waits until the test lets it go."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, jobs):
+        self.batches.append(list(jobs))
+        if len(self.batches) == 1:
+            self.started.set()
+            assert self.release.wait(10)
+        if any(j < 0 for j in jobs):
+            raise ValueError("negative")
+        return [j * 10 for j in jobs]
+
+
+def _wait_for(predicate) -> None:
+    deadline = threading.Event()
+    for _ in range(500):
+        if predicate():
+            return
+        deadline.wait(0.01)
+    raise AssertionError("timed out")
+
+
+def test_a_job_alone_is_run_at_once_and_alone():
+    run = Held()
+    run.release.set()
+    batcher = Batcher(run)
+    assert batcher.submit(4) == 40
+    assert run.batches == [[4]]
+
+
+def test_jobs_that_arrive_during_a_batch_go_together_in_the_next():
+    run = Held()
+    batcher = Batcher(run)
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(batcher.submit, 1)
+        assert run.started.wait(10)
+        later = [pool.submit(batcher.submit, n) for n in range(2, 8)]
+        _wait_for(lambda: len(batcher._waiting) == 6)
+        run.release.set()
+        assert first.result(10) == 10
+        assert [f.result(10) for f in later] == [n * 10 for n in range(2, 8)]  # each its own result
+    assert run.batches[0] == [1] and sorted(run.batches[1]) == list(range(2, 8)) and len(run.batches) == 2
+
+
+def test_a_batch_holds_at_most_max_batch():
+    run = Held()
+    batcher = Batcher(run, max_batch=4)
+    with ThreadPoolExecutor(12) as pool:
+        first = pool.submit(batcher.submit, 1)
+        assert run.started.wait(10)
+        later = [pool.submit(batcher.submit, n) for n in range(2, 12)]
+        _wait_for(lambda: len(batcher._waiting) == 10)
+        run.release.set()
+        assert [f.result(10) for f in [first, *later]] == [n * 10 for n in range(1, 12)]
+    assert [len(b) for b in run.batches] == [1, 4, 4, 2]
+
+
+def test_an_error_reaches_every_job_of_its_batch_and_the_next_batch_runs():
+    run = Held()
+    batcher = Batcher(run)
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(batcher.submit, 1)
+        assert run.started.wait(10)
+        bad = [pool.submit(batcher.submit, n) for n in (-1, 2)]
+        _wait_for(lambda: len(batcher._waiting) == 2)
+        run.release.set()
+        assert first.result(10) == 10
+        for f in bad:
+            with pytest.raises(ValueError, match="negative"):
+                f.result(10)
+    assert batcher.submit(3) == 30  # and it goes on
+
+
+def test_posts_scored_together_get_the_verdicts_they_get_alone():
+    moderator = shipped()
+    texts = ["You are a pathetic idiot and everyone here knows it.", "Thanks for the clear reporting.",
+             "Buy cheap pills now at www.pills-cheap.xyz www.pills-cheap.top", "The council meets on Tuesday.",
+             "What a stupid, dishonest article.", "I disagree with the second paragraph."] * 4
+    alone = [moderator.assess([t])[0] for t in texts]
+    with ThreadPoolExecutor(8) as pool:  # however they fall into batches
+        together = list(pool.map(moderator.assess_one, texts))
+    assert [(v.action, v.scores, v.spans) for v in together] == [(v.action, v.scores, v.spans) for v in alone]
