@@ -188,6 +188,7 @@ def cmd_eval(args, config: Config) -> int:
 
         for each in (moderator, Moderator.load(models, fast=True)):
             print(f"## {each.model}\n\n{challenge.run(each).table()}\n")
+        print("## Spam sets\n\n" + "\n\n".join(r.table() for r in challenge.spam_sets(moderator)))
         return 0
     report = evaluate(moderator, limit=getattr(args, "limit", None), log=lambda m: print(m, file=sys.stderr))
     print(report.table())

@@ -25,6 +25,11 @@ from pathlib import Path
 from parley.moderation.moderator import Moderator
 
 PATH = Path(__file__).with_name("challenge.jsonl")
+# Spam and legitimate comments that look like it, labelled, written for Parley: the dev
+# set chose the spam threshold (its misses were read while writing spam.py's signs); the
+# test set was measured once those were fixed.
+SPAM_SETS = (Path(__file__).with_name("spam_dev.jsonl"), Path(__file__).with_name("spam_test.jsonl"))
+SPAM_THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
 
 HARMFUL_KINDS = ("implicit_threat", "dehumanisation", "identity_attack", "insult", "obfuscated_abuse", "spam")
 BENIGN_KINDS = ("violent_news", "idiom", "identity_statement", "disagreement", "quoted_abuse_condemned",
@@ -107,3 +112,35 @@ def run(moderator: Moderator, items: Sequence[Item] | None = None) -> ChallengeR
         missed = tuple(i.text for i, v in rows if (v.action.value == "publish") is harmful)
         kinds.append(KindResult(kind, harmful, len(rows), actions, missed))
     return ChallengeResult(moderator.model, kinds)
+
+
+@dataclasses.dataclass(frozen=True)
+class SpamResult:
+    name: str
+    spam: int
+    legit: int
+    roc_auc: float
+    rows: list[tuple[float, int, int]]  # threshold, spam at or over it, legitimate at or over it
+
+    def table(self) -> str:
+        lines = [f"`{self.name}` ({self.spam} spam, {self.legit} legitimate), spam ROC-AUC {self.roc_auc:.3f}:", "",
+                 "| spam threshold | spam over it | legitimate over it | precision |", "|---:|---:|---:|---:|"]
+        for t, caught, wrong in self.rows:
+            lines.append(f"| {t:.2f} | {caught} ({caught / self.spam:.0%}) | {wrong} ({wrong / self.legit:.1%}) | "
+                         f"{caught / max(1, caught + wrong):.3f} |")
+        return "\n".join(lines)
+
+
+def spam_sets(moderator: Moderator) -> list[SpamResult]:
+    """Each spam set's spam scores against its labels, at a few thresholds."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    out = []
+    for path in SPAM_SETS:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        y = np.array([bool(r["spam"]) for r in rows])
+        v = np.array([s.values["spam"] for s in moderator.scores([r["text"] for r in rows])])
+        out.append(SpamResult(path.name, int(y.sum()), int((~y).sum()), float(roc_auc_score(y, v)),
+                              [(t, int(((v >= t) & y).sum()), int(((v >= t) & ~y).sum())) for t in SPAM_THRESHOLDS]))
+    return out

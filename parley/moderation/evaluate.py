@@ -83,6 +83,7 @@ class Report:
     # difference's 95% paired bootstrap interval).
     differences: list[tuple[str, float, float, tuple[float, float]]] = dataclasses.field(default_factory=list)
     challenge: list[challenge.ChallengeResult] = dataclasses.field(default_factory=list)  # default path, --fast
+    spam: list[challenge.SpamResult] = dataclasses.field(default_factory=list)
 
     def table(self) -> str:
         lines = ["| model | held-out rows | label | n | positives | ROC-AUC | PR-AUC | F1 @ threshold |",
@@ -119,6 +120,8 @@ class Report:
         for result in self.challenge:
             lines += ["", f"The challenge set (`parley/moderation/challenge.jsonl`), {result.model}: actions per kind",
                       "", result.table()]
+        for result in self.spam:
+            lines += ["", "Spam set " + result.table()]
         return "\n".join(lines)
 
 
@@ -189,7 +192,7 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
     bands = _bands(moderator, rows, unseen, ours_fast, accurate)
     hard = [challenge.run(moderator), challenge.run(fast)]
     return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share, bands, differences,
-                  hard)
+                  hard, challenge.spam_sets(moderator))
 
 
 def paired_difference(y: np.ndarray, ours: np.ndarray, theirs: np.ndarray, resamples: int = RESAMPLES,

@@ -55,7 +55,9 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     "profanity": {"fold": 0.85},
     "threat": {"hold": 0.8},
     "identity_attack": {"rephrase": 0.8, "hold": 0.9},
-    "spam": {"hold": 0.8, "reject": 0.98},
+    # Spam is held from 0.6: on spam_dev.jsonl the lowest threshold with precision 0.95 or
+    # more (0.973; spam_test.jsonl, measured after: 78% of spam held, 2% of the rest).
+    "spam": {"hold": 0.6, "reject": 0.98},
     # off_topic is scored and shown to moderators but acts on nothing by default: a short
     # "Great piece, thanks" shares no words with its story and is not off topic.
 }

@@ -19,18 +19,92 @@ import numpy as np
 from parley.moderation import features
 from parley.moderation.base import Context, Scorer, Scores, Span
 
-_TLDS = ("com", "net", "org", "ru", "cn", "xyz", "top", "info", "biz", "shop")
+_TLDS = ("com", "net", "org", "ru", "cn", "xyz", "top", "info", "biz", "shop", "store", "online", "site", "club",
+         "live", "vip", "win", "bet", "loan", "icu", "buzz", "fun")
+# Domains registered cheaply and in bulk, where spam's links mostly point; news, councils
+# and charities rarely live there.
+_CHEAP_TLDS = ("xyz", "top", "biz", "info", "shop", "store", "online", "site", "club", "live", "vip", "win", "bet",
+               "loan", "icu", "buzz", "fun", "ru", "cn")
 _LINK = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:" + "|".join(_TLDS) + r")\b\S*", re.I)
 _KNOWN = re.compile(
     r"\b(?:work(?:ing)? from home|earn \$?\d[\d,]*|make \$?\d[\d,]* (?:a|per) (?:day|week|month)|"
     r"click (?:here|the link)|buy now|limited offer|crypto ?(?:signal|profit)s?|whats ?app me|"
-    r"dm me for|casino|viagra|cialis|payday loans?|100% free|free followers)\b", re.I)
+    r"dm me for|100% free|free followers)\b", re.I)
 # Every match of _KNOWN contains one of these; each is rare in discussion, so few texts
-# are left for the expression to read.
+# are left for the expression to read. (What spam sells, "casino" or "viagra", is in
+# _SIGNS' goods, with less weight: readers discuss casinos and medicines too.)
 _KNOWN_NEEDLES = (b"from home", b"earn ", b" a day", b" per day", b" a week", b" per week", b" a month",
-                  b" per month", b"click ", b"buy now", b"limited offer", b"crypto", b"whats", b"dm me", b"casino",
-                  b"viagra", b"cialis", b"payday", b"100% free", b"free followers")
+                  b" per month", b"click ", b"buy now", b"limited offer", b"crypto", b"whats", b"dm me",
+                  b"100% free", b"free followers")
 _REPEATED_CHAR = re.compile(r"(.)\1{9,}")
+
+# Signs of advertising. Each alone is common enough in discussion (a reader names
+# bitcoin, a payday lender, their own WhatsApp group) to be weak; spam stacks them: an
+# offer, a money claim and a way to reach the seller, around a link. Each sign is
+# (name, weight, at most counted, pattern, needles): the pattern runs only on texts that
+# hold one of its needles (lower-cased bytes of the batch), as _KNOWN's does. Letters
+# written as digits or symbols ("v1agra", "c!alis", "b!tcoin") are in the patterns.
+_I, _O = "[i1!|l]", "[o0]"  # letters written as digits or symbols
+_SIGNS: tuple[tuple[str, float, int, re.Pattern, tuple[bytes, ...]], ...] = (
+    # A way to reach the seller off the page (not "@Name", which opens every reply here).
+    ("contact", 0.8, 1, re.compile(
+        r"\b(?:whats ?app|telegram|wechat|viber)\b|\bt\.me/|\bwa\.me/|"
+        r"\b(?:dm|message|text|contact|email|inbox)\s+(?:me|him|her|us|them)\b|"
+        r"(?:\+\d{1,3}[\s.-]?)?\(?\d{3,4}\)?[\s.-]\d{3}[\s.-]?\d{3,4}\b|"
+        r"\b[\w.+-]+@[\w-]+\.(?:com|net|org|info|biz|co)\b|\b[\w.+-]+ at [\w-]+ dot (?:com|net|org|info|biz|co)\b",
+        re.I),
+     (b"whats", b"telegram", b"wechat", b"viber", b"t.me/", b"wa.me/", b"dm ", b"message ", b"text ", b"contact ",
+      b"email ", b"inbox ", b"+", b"@", b" dot ")),
+    # Links to cheap bulk domains.
+    ("cheap domain", 0.5, 1, re.compile(r"\b[a-z0-9-]+\.(?:" + "|".join(_CHEAP_TLDS) + r")\b", re.I),
+     tuple(b"." + tld.encode() for tld in _CHEAP_TLDS)),
+    # Links that hide where they go.
+    ("shortened link", 0.6, 1, re.compile(
+        r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|is\.gd|cutt\.ly|t\.co|rb\.gy|shorturl\.at|ow\.ly)/\S+", re.I),
+     (b"bit.ly", b"tinyurl", b"goo.gl", b"is.gd", b"cutt.ly", b"t.co/", b"rb.gy", b"shorturl", b"ow.ly")),
+    # Money promised: an amount a day or week, earnings or winnings with an amount, a
+    # multiple or a percentage gained.
+    ("money claim", 0.9, 1, re.compile(
+        r"(?:[$£€]\s?\d[\d,.]*k?|\b\d[\d,.]*\s?(?:dollars|pounds|euros|usd|btc))\s*(?:a|an|per|every|each|/)?\s*"
+        r"(?:day|daily|hour|hr|week|weekly|month|monthly)\b|"
+        r"[$£€]\s?\d[\d,.]*k?\s+(?:profit|returns?|payouts?|in bonus|bonus|income|rewards?|cashback)\b|"
+        r"\b(?:earn(?:s|ed|ing)?|made|make|making|profit(?:s|ed)?|returns?|payout|won)\b[^.!?\n]{0,40}?"
+        r"(?:[$£€]\s?\d|\d+\s?%|\b\d+x\b)|\b\d+x\s+(?:coins?|gains?|returns?)\b|"
+        r"\bturn\s+[$£€]?\d[\d,]*\s+into\b", re.I),
+     (b"$", b"dollars", b"pounds", b"euros", b"usd", b"btc", b" a day", b" per day", b" a week", b" per week",
+      b" an hour", b" per hour", b" a month", b" per month", b"daily", b"weekly", b"monthly", b"earn", b"made",
+      b"make", b"making", b"profit", b"return", b"payout", b"won ", b"x coin", b"x gain", b"turn ")),
+    # The offer's own words.
+    ("offer", 0.6, 3, re.compile(
+        r"\b(?:cheap(?:est)?|discount(?:ed)?|\d+\s?% off|free (?:spins|bets?|trial|gift|iphone|followers)|"
+        r"(?:welcome|sign[- ]?up|deposit) bonus|giveaway|guaranteed|risk[- ]free|no (?:prescription|rx|doctor|"
+        r"credit checks?|checks|experience|deposit)|instant (?:approval|payout|withdrawal)|"
+        r"bad credit(?: ok)?|100% (?:acceptance|approval|legit|genuine)|order now|claim (?:now|yours|it)|"
+        r"apply (?:now|here|today)|join (?:now|free|today|our (?:vip|group|channel))|vip (?:group|channel|tips)|"
+        r"limited (?:time|spots|places)|act now|unbeatable prices?|lowest prices?|"
+        r"doctors (?:hate|are stunned)|one (?:weird|simple) trick|they don.?t want you to (?:see|know)|"
+        r"you won.?t believe|shocking (?:truth|video|secret)|(?:chat|meet) (?:with )?(?:me|hot|sexy|lonely|"
+        r"local (?:women|girls|men|singles))|sexy|"
+        r"recover(?:y of)? (?:your |lost |my )?(?:funds|money|crypto)|spell caster|hackers? for hire)\b", re.I),
+     (b"cheap", b"discount", b"% off", b"free spins", b"free bet", b"free trial", b"free gift", b"free iphone",
+      b"free followers", b"bonus", b"giveaway", b"guarantee", b"risk-free", b"risk free", b"no prescription",
+      b"no rx", b"no doctor", b"no credit", b"no checks", b"no experience", b"no deposit", b"instant ",
+      b"bad credit", b"100% ", b"order now", b"claim ", b"apply ", b"join ", b"vip ", b"limited ", b"act now",
+      b"stunned", b"trick", b"believe", b"shocking", b"chat ", b"meet ", b"sexy",
+      b"unbeatable", b"lowest price", b"doctors hate", b"want you to", b"recover", b"spell caster",
+      b"for hire")),
+    # What spam sells: names that come up in discussion too, so they weigh least.
+    ("goods", 0.5, 2, re.compile(
+        r"\b(?:v" + _I + r"[a@4]gr[a@4]|c" + _I + r"[a@4]l" + _I + r"s|tramadol|xanax|oxycodone|adderall|"
+        r"pills|weight loss|lose \d+\s?(?:kg|lbs?|pounds)|b" + _I + r"tc" + _O + r"in|crypto|forex|"
+        r"binary options|trading signals|airdrop|casino|jackpot|betting tips|accumulators?|"
+        r"payday loans?|credit repair|debt relief|replica|backlinks|seo|followers|hookups?|dating site|"
+        r"singles in your area|lonely (?:tonight|wives|women|men))\b", re.I),
+     (b"agra", b"alis", b"tramadol", b"xanax", b"oxycodone", b"adderall", b"pills", b"weight loss", b"lose ",
+      b"coin", b"c0in", b"crypto", b"forex", b"binary options", b"signals", b"airdrop", b"casino", b"jackpot",
+      b"betting tips", b"accumulator", b"payday", b"credit repair", b"debt relief", b"replica", b"backlink",
+      b"seo", b"followers", b"hookup", b"dating site", b"singles in", b"lonely ")),
+)
 
 
 def _text_of(batch: features.Batch, at: np.ndarray) -> set[int]:
@@ -57,18 +131,29 @@ def _link_candidates(batch: features.Batch) -> set[int]:
     return _text_of(batch, np.concatenate([dots[link], colons[_reads(b, colons + 1, b"//")]]))
 
 
-def _known_candidates(batch: features.Batch) -> set[int]:
-    """Texts holding a needle of _KNOWN: in the batch's lower-cased bytes, where a match on
-    the original text always leaves its needle (case folds to ASCII lower case, and
-    folding turns only non-ASCII characters into spaces)."""
+def _known_candidates(batch: features.Batch, needles: Sequence[bytes] = _KNOWN_NEEDLES) -> set[int]:
+    """Texts holding one of ``needles`` (_KNOWN's by default): in the batch's lower-cased
+    bytes, where a match on the original text always leaves its needle (case folds to
+    ASCII lower case, and folding turns only non-ASCII characters into spaces)."""
     buffer = batch.buffer.tobytes()
     hits = []
-    for needle in _KNOWN_NEEDLES:
+    for needle in needles:
         at = buffer.find(needle)
         while at != -1:
             hits.append(at)
             at = buffer.find(needle, at + 1)
     return _text_of(batch, np.array(hits, dtype=np.int64)) if hits else set()
+
+
+def _merged(marks: list[Span]) -> list[Span]:
+    """Spans in text order, those that overlap joined (a link is also a shortened link)."""
+    out: list[Span] = []
+    for m in sorted(marks, key=lambda s: (s.start, s.end)):
+        if out and m.start < out[-1].end:
+            out[-1] = Span(out[-1].start, max(out[-1].end, m.end), "spam")
+        else:
+            out.append(m)
+    return out
 
 
 class SpamScorer(Scorer):
@@ -111,6 +196,18 @@ class SpamScorer(Scorer):
             known = list(_KNOWN.finditer(texts[i]))
             evidence[i] += 1.2 * len(known)
             spans.setdefault(i, []).extend(Span(m.start(), m.end(), "spam") for m in known)
+        # Advertising: an offer, a money claim, a way to reach the seller, around links;
+        # two signs of different kinds (a link is one) weigh more than either alone.
+        kinds = np.zeros(n)
+        kinds[list(spans)] = 1  # the texts with links or a known advertising phrase
+        for _name, weight, most, pattern, needles in _SIGNS:
+            for i in _known_candidates(batch, needles):
+                found = list(pattern.finditer(texts[i]))[:most]
+                if found:
+                    evidence[i] += weight * len(found)
+                    kinds[i] += 1
+                    spans.setdefault(i, []).extend(Span(m.start(), m.end(), "spam") for m in found)
+        evidence += np.where(kinds >= 2, 0.4 * (kinds - 1), 0.0)
         for i, lo, hi in self._repeating(batch):
             for m in _REPEATED_CHAR.finditer(texts[i], lo, hi):
                 evidence[i] += 0.5
@@ -123,7 +220,7 @@ class SpamScorer(Scorer):
                     SequenceMatcher(None, texts[i], earlier).ratio() >= self.flood_similarity
                     for earlier in context.author_recent_texts[:10]):
                 evidence[i] += 1.5
-        found = {i: sorted(marks, key=lambda s: (s.start, s.end)) for i, marks in spans.items() if marks}
+        found = {i: _merged(marks) for i, marks in spans.items() if marks}
         # Evidence (0 = none) to a score in [0, 1).
         return np.round(1.0 - np.exp(-evidence), 4), found
 
