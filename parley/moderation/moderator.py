@@ -26,6 +26,8 @@ from parley.moderation import features
 from parley.moderation.base import LABELS, Context, Scores, Span
 from parley.moderation.batching import Batcher
 from parley.moderation.data import MODEL_LABELS
+from parley.moderation.harm import LABELS as HARM_LABELS
+from parley.moderation.harm import harm_signs
 from parley.moderation.linear import LinearScorer, Scan
 from parley.moderation.policy import Policy, Verdict
 from parley.moderation.spam import SpamScorer
@@ -119,8 +121,15 @@ class Moderator:
         values[:, :len(MODEL_LABELS)] = probs
         values[:, LABELS.index("spam")] = spam
         values[:, LABELS.index("off_topic")] = self.topic.values(texts, contexts)
+        # Threats and dehumanising language without a swear word, by their forms (harm.py).
+        signs, sign_spans = harm_signs(texts)
+        for j, label in enumerate(HARM_LABELS):
+            column = LABELS.index(label)
+            values[:, column] = np.maximum(values[:, column], signs[:, j])
         values = np.round(values, 4)
         spans = dict(spam_spans)
+        for i, marks in sign_spans.items():
+            spans[i] = sorted([*spans.get(i, []), *marks], key=lambda s: (s.start, s.end))
         rows = list(tagged)
         for i, label in zip(rows, _span_labels(values[rows], policy), strict=True):
             toxic = [Span(s, e, label) for s, e in tagged[i]]  # in text order already
