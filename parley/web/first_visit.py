@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 
 from parley.bus import RESYNC, Broker
@@ -98,8 +99,11 @@ def minute() -> int:
 
 
 def reader_values(thread: Rendered, csrf_token: str, idempotency_key: str) -> dict:
-    """The values a page frame is filled with for a reader with nothing of their own."""
-    return {"thread": thread, "csrf_token": csrf_token.encode(), "idempotency_key": idempotency_key.encode()}
+    """The values a page frame is filled with for a reader with nothing of their own.
+    (A CSRF token from a cookie is used only once its MAC verifies, so it is URL-safe;
+    it is escaped all the same, being the reader's to send.)"""
+    return {"thread": thread, "csrf_token": str(escape(csrf_token)).encode(),
+            "idempotency_key": idempotency_key.encode()}
 
 
 @dataclasses.dataclass(frozen=True)
