@@ -6,8 +6,6 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from parley.moderation.batching import Batcher
 from parley.moderation.moderator import shipped
 
@@ -47,46 +45,44 @@ def test_a_job_alone_is_run_at_once_and_alone():
     assert run.batches == [[4]]
 
 
+def _behind_a_held_batch(batcher: Batcher, run: Held, first: int, later: list[int]) -> list:
+    """Submit ``first``, hold its batch until ``later`` all wait behind it, then let go:
+    each job's result, or the exception it raised."""
+    def outcome(future):
+        try:
+            return future.result(10)
+        except Exception as exc:  # the test looks at which
+            return exc
+
+    with ThreadPoolExecutor(len(later) + 1) as pool:
+        head = pool.submit(batcher.submit, first)
+        assert run.started.wait(10)
+        rest = [pool.submit(batcher.submit, n) for n in later]
+        _wait_for(lambda: len(batcher._waiting) == len(later))
+        run.release.set()
+        return [outcome(f) for f in [head, *rest]]
+
+
 def test_jobs_that_arrive_during_a_batch_go_together_in_the_next():
     run = Held()
-    batcher = Batcher(run)
-    with ThreadPoolExecutor(8) as pool:
-        first = pool.submit(batcher.submit, 1)
-        assert run.started.wait(10)
-        later = [pool.submit(batcher.submit, n) for n in range(2, 8)]
-        _wait_for(lambda: len(batcher._waiting) == 6)
-        run.release.set()
-        assert first.result(10) == 10
-        assert [f.result(10) for f in later] == [n * 10 for n in range(2, 8)]  # each its own result
+    results = _behind_a_held_batch(Batcher(run), run, 1, list(range(2, 8)))
+    assert results == [n * 10 for n in range(1, 8)]  # each its own result
     assert run.batches[0] == [1] and sorted(run.batches[1]) == list(range(2, 8)) and len(run.batches) == 2
 
 
 def test_a_batch_holds_at_most_max_batch():
     run = Held()
-    batcher = Batcher(run, max_batch=4)
-    with ThreadPoolExecutor(12) as pool:
-        first = pool.submit(batcher.submit, 1)
-        assert run.started.wait(10)
-        later = [pool.submit(batcher.submit, n) for n in range(2, 12)]
-        _wait_for(lambda: len(batcher._waiting) == 10)
-        run.release.set()
-        assert [f.result(10) for f in [first, *later]] == [n * 10 for n in range(1, 12)]
+    results = _behind_a_held_batch(Batcher(run, max_batch=4), run, 1, list(range(2, 12)))
+    assert results == [n * 10 for n in range(1, 12)]
     assert [len(b) for b in run.batches] == [1, 4, 4, 2]
 
 
 def test_an_error_reaches_every_job_of_its_batch_and_the_next_batch_runs():
     run = Held()
     batcher = Batcher(run)
-    with ThreadPoolExecutor(4) as pool:
-        first = pool.submit(batcher.submit, 1)
-        assert run.started.wait(10)
-        bad = [pool.submit(batcher.submit, n) for n in (-1, 2)]
-        _wait_for(lambda: len(batcher._waiting) == 2)
-        run.release.set()
-        assert first.result(10) == 10
-        for f in bad:
-            with pytest.raises(ValueError, match="negative"):
-                f.result(10)
+    first, *bad = _behind_a_held_batch(batcher, run, 1, [-1, 2])
+    assert first == 10
+    assert all(isinstance(b, ValueError) and "negative" in str(b) for b in bad)
     assert batcher.submit(3) == 30  # and it goes on
 
 
