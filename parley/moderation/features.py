@@ -54,6 +54,7 @@ class Batch:
     _offsets: dict[int, np.ndarray] = dataclasses.field(default_factory=dict, init=False, repr=False)
     # Not an init field: a batch copied with other word bounds must not inherit the hashes.
     _word_hashes: np.ndarray | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
+    _bytes: bytes | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -65,6 +66,16 @@ class Batch:
         if self._word_hashes is None:
             self._word_hashes = word_hashes(self)
         return self._word_hashes
+
+    def folded(self) -> bytes:
+        """The whole buffer as bytes (lower-cased, non-ASCII folded), made once."""
+        if self._bytes is None:
+            self._bytes = self.buffer.tobytes()
+        return self._bytes
+
+    def folded_text(self, t: int) -> bytes:
+        end = int(self.starts[t + 1]) if t + 1 < self.size else len(self.buffer)
+        return self.folded()[int(self.starts[t]):end]
 
     def char_range(self, t: int, b0: int, b1: int) -> tuple[int, int]:
         """Bytes [b0, b1) of the buffer, inside text ``t``, as characters of that text."""
@@ -97,6 +108,23 @@ _FOLDS = {"'": "\u2018\u2019\u201a\u201b\u2032\u02bc", '"': "\u201c\u201d\u201e\
 # Where the non-ASCII punctuation and symbols live; letters in other scripts pass through.
 _SYMBOL_BLOCKS = ((0x80, 0xBF), (0x2000, 0x2BFF), (0x3000, 0x303F), (0xFEFF, 0xFEFF), (0xFF01, 0xFF0F),
                   (0x1F000, 0x1FAFF))
+
+
+def texts_holding(batch: Batch, needles: Sequence[bytes]) -> set[int]:
+    """The texts whose folded bytes hold one of ``needles`` (lower case, ASCII): a pattern
+    that needs one of them runs only on these. A match on the original text always
+    leaves its needle here (case folds to ASCII lower case, and folding turns only
+    non-ASCII characters into spaces). Give rare needles: each hit costs a Python step."""
+    buffer = batch.folded()
+    hits = []
+    for needle in needles:
+        at = buffer.find(needle)
+        while at != -1:
+            hits.append(at)
+            at = buffer.find(needle, at + 1)
+    if not hits:
+        return set()
+    return set((np.searchsorted(batch.starts, np.array(hits, dtype=np.int64), side="right") - 1).tolist())
 
 
 @functools.cache

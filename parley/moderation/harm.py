@@ -30,6 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from parley.moderation import features
 from parley.moderation.base import Span
 
 _YOU = r"(?:you|u|ya|him|her|them|your (?:family|wife|husband|kids|children|son|daughter|mother|mum|mom))"
@@ -59,9 +60,40 @@ _VERMIN = (r"(?:vermin|rats?|cockroach(?:es)?|roach(?:es)?|parasites?|leech(?:es
            r"human (?:litter|rubbish|waste|garbage)|a (?:plague|cancer|disease|virus|contagion|germ|swarm|pest|"
            r"parasite|cockroach|blight|tumou?r|pestilence|stain)|an (?:infestation|infection)|a pest infestation)")
 
+class _Match:
+    __slots__ = ("_start", "_end")
+
+    def __init__(self, start: int, end: int) -> None:
+        self._start, self._end = start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+
+class _Before:
+    """``head`` then ``tail``, matched from the tail back: a tail that is rare ("vermin")
+    after a head that is not (any plural noun and "are") costs a search for the tail, then
+    the head tried only in the ``reach`` characters before each tail found."""
+
+    def __init__(self, head: str, tail: str, reach: int = 80) -> None:
+        self.head = re.compile("(?:" + head + ")$", re.I)
+        self.tail = re.compile(tail, re.I)
+        self.reach = reach
+
+    def finditer(self, text: str):
+        for m in self.tail.finditer(text):
+            h = self.head.search(text, max(0, m.start() - self.reach), m.start())
+            if h:
+                yield _Match(h.start(), m.end())
+
+
 # (label, weight, pattern). Weight 2 alone crosses a hold or rephrase threshold; 1 needs company.
-_SIGNS: tuple[tuple[str, float, re.Pattern], ...] = tuple(
-    (label, weight, re.compile(pattern, re.I)) for label, weight, pattern in (
+_SIGNS: tuple[tuple[str, float, re.Pattern | _Before], ...] = tuple(
+    (label, weight, re.compile(pattern, re.I) if isinstance(pattern, str) else pattern)
+    for label, weight, pattern in (
         # Where they live, work or go, known or to be found.
         ("threat", 2.0, r"\b" + _WE + r"\s+(?:know|knows|found|have|got|can find)\s+(?:exactly\s+)?(?:where|which)\s+"
                         r"(?:\w+\s+){0,4}?" + _PLACE + r"\b"),
@@ -120,9 +152,10 @@ _SIGNS: tuple[tuple[str, float, re.Pattern], ...] = tuple(
         ("threat", 2.0, r"\b(?:deserves?|ought|needs?|should|must)\s+(?:to\s+)?be\s+(?:shot|hanged|hung|killed|stabbed|"
                         r"beaten|put down|strung up|lynched|burned|burnt)\b"),
         # Dehumanisation: people said to be vermin, disease, animals; calls to be rid of them.
-        ("identity_attack", 2.0, r"\b" + _PEOPLE + r"\s+" + _BE + r"\s+(?:nothing but\s+|just\s+|no better than\s+|"
-                                 r"like\s+|a\s+(?:bunch|pack|swarm|horde|plague)\s+of\s+|all\s+|basically\s+|simply\s+|"
-                                 r"not even (?:a person|human),? (?:you're|they're)\s+|(?:\w+\s+)?)" + _VERMIN + r"\b"),
+        ("identity_attack", 2.0, _Before(r"\b" + _PEOPLE + r"\s+" + _BE + r"\s+(?:nothing but\s+|just\s+|no better "
+                                         r"than\s+|like\s+|a\s+(?:bunch|pack|swarm|horde|plague)\s+of\s+|all\s+|"
+                                         r"basically\s+|simply\s+|not even (?:a person|human),? (?:you're|they're)\s+|"
+                                         r"(?:\w+\s+)?)", r"\b" + _VERMIN + r"\b")),
         ("identity_attack", 2.0, r"\b(?:rats|vermin|parasites|animals|cockroaches|scum|filth|savages),?\s+(?:the\s+lot|"
                                  r"all|every one)\s+of\s+them\b|\b(?:breed|bred|breeds|breeding)\s+like\s+(?:rats|"
                                  r"rabbits|"
@@ -147,6 +180,46 @@ _SIGNS: tuple[tuple[str, float, re.Pattern], ...] = tuple(
                                  r"(?:are\s+)?(?:infesting|swarming|crawling\s+(?:all\s+)?over)\b"),
     ))
 
+# What every match of each sign holds, in the batch's folded bytes (features.texts_holding),
+# in _SIGNS' order: a sign's pattern runs only on the texts holding one of its needles, so
+# an archive's comments, nearly none of them threats, cost a few byte searches a batch.
+# tests/moderation/test_harm.py checks that no needle loses a match.
+_HARM_NEEDLES = (b"hurt", b"kill", b"shoot", b"stab", b"beat", b"batter", b"strangle", b"burn", b"hang", b" end",
+                 b"finish", b"get rid", b"run ", b"break", b"smash", b"hospital", b"the ground", b"wheelchair",
+                 b"come round")
+_NEEDLES: tuple[tuple[bytes, ...], ...] = (
+    (b"where", b"which"),
+    (b"address", b"postcode", b"number plate", b"registration", b"school"),
+    (b"find", b"track", b"hunt"),
+    (b"visit",),
+    (b"visit", b"show up", b"turn up", b"come round", b"come to", b"outside", b"waiting at", b"standing on"),
+    (b"shame if", b"pity if", b"want anything to"),
+    (b"happen",),
+    (b"accident", b"gone missing"),
+    (b"numbered", b"coming for", b"coming to", b"good for"),
+    (b"make it home", b"walk", b"new face", b"never meet"),
+    (b"watch your", b"one eye open", b"over your shoulder", b"dark alley", b"tock", b"good locks", b"while it lasts"),
+    (b"regret", b"pay for"),
+    (b"regret", b"pay for", b"turn", b"running out", b"lesson"),
+    (b"for good", b"permanently", b"forever"),
+    (b"think of", b"think about", b"watching you", b"hate for"),
+    (b"smashed", b"burned", b"burnt", b"torched", b"slashed", b"vandalised"),
+    _HARM_NEEDLES,
+    (*_HARM_NEEDLES, b"bullet"),
+    (b"shot", b"hanged", b"hung", b"killed", b"stabbed", b"beaten", b"put down", b"strung up", b"lynched", b"burned",
+     b"burnt"),
+    (b"vermin", b" rat", b"roach", b"parasite", b"leech", b"lice", b"ticks", b"maggot", b"germ", b"locust", b"animals",
+     b"beast", b"savage", b"human", b"filth", b"scum", b"insect", b"pest", b"swine", b"plague", b"cancer", b"disease",
+     b"virus", b"contagion", b"swarm", b"blight", b"tumo", b" stain", b"infest", b"infection"),
+    (b"lot of them", b"all of them", b"every one of them", b"breed", b"bred"),
+    (b"extermin", b"eradicat", b"wipe", b"cleans", b"purge", b"put down", b"gas them", b"gas the", b"gassed",
+     b"fumigat", b"poison them", b"hose", b"disinfect", b"stamp", b"sweep them", b"cut out", b"cutting out"),
+    (b"not human", b"not even", b"not people", b"not a human", b"not a person", b"t human", b"t people", b"t a person",
+     b"t a human"),
+    (b"infest", b"swarming", b"crawling"),
+)
+assert len(_NEEDLES) == len(_SIGNS)
+
 # A sign reported or condemned, not made: quoted, or just after a word of reporting.
 _REPORTED = re.compile(r"(?:\b(?:calling|called|said|says|saying|told|tells|claimed|claims|claiming|"
                        r"shouted|shouting|tweeted|wrote|posted|describ(?:ed|es|ing)|labell?(?:ed|ing)|"
@@ -165,16 +238,23 @@ def _reported(text: str, start: int) -> bool:
 LABELS = ("threat", "identity_attack")
 
 
-def harm_signs(texts: Sequence[str]) -> tuple[np.ndarray, dict[int, list[Span]]]:
-    """(texts, LABELS) scores from the signs, and the spans of the texts with any."""
+def harm_signs(texts: Sequence[str], batch: features.Batch | None = None, *, needles: bool = True
+               ) -> tuple[np.ndarray, dict[int, list[Span]]]:
+    """(texts, LABELS) scores from the signs, and the spans of the texts with any.
+    ``batch``: the texts' ``features.encode``, if the caller has it; ``needles=False``
+    reads every text with every pattern (what the needles must not change)."""
     evidence = np.zeros((len(texts), len(LABELS)))
     spans: dict[int, list[Span]] = {}
-    for i, text in enumerate(texts):
-        for label, weight, pattern in _SIGNS:
+    if needles:
+        batch = batch if batch is not None else features.encode(texts)
+    for (label, weight, pattern), needed in zip(_SIGNS, _NEEDLES, strict=True):
+        column = LABELS.index(label)
+        for i in sorted(features.texts_holding(batch, needed)) if needles else range(len(texts)):
+            text = texts[i]
             for m in pattern.finditer(text):
                 if _reported(text, m.start()):
                     continue
-                evidence[i, LABELS.index(label)] += weight
+                evidence[i, column] += weight
                 spans.setdefault(i, []).append(Span(m.start(), m.end(), label))
     ordered = {i: sorted(marks, key=lambda x: (x.start, x.end)) for i, marks in spans.items()}
     return np.round(1.0 - np.exp(-evidence), 4), ordered

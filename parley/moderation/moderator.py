@@ -65,7 +65,8 @@ class Moderator:
         self.policy = policy or Policy()
         self.fast = fast or second is None
         self.accurate = accurate and not self.fast
-        self.spam = SpamScorer()
+        # --fast, for bulk archives: the first stage and the cheap rules, not the signs.
+        self.spam = SpamScorer(advert_signs=not self.fast)
         self.topic = OffTopicScorer(first)
         # Posts that arrive while others are being scored are scored with them (batching.py).
         self._posts: Batcher[tuple, Verdict] = Batcher(self._assess_posts)
@@ -122,10 +123,11 @@ class Moderator:
         values[:, LABELS.index("spam")] = spam
         values[:, LABELS.index("off_topic")] = self.topic.values(texts, contexts)
         # Threats and dehumanising language without a swear word, by their forms (harm.py).
-        signs, sign_spans = harm_signs(texts)
-        for j, label in enumerate(HARM_LABELS):
-            column = LABELS.index(label)
-            values[:, column] = np.maximum(values[:, column], signs[:, j])
+        signs, sign_spans = harm_signs(texts, batch) if not self.fast else (None, {})
+        if signs is not None:
+            for j, label in enumerate(HARM_LABELS):
+                column = LABELS.index(label)
+                values[:, column] = np.maximum(values[:, column], signs[:, j])
         values = np.round(values, 4)
         spans = dict(spam_spans)
         for i, marks in sign_spans.items():

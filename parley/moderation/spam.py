@@ -132,17 +132,8 @@ def _link_candidates(batch: features.Batch) -> set[int]:
 
 
 def _known_candidates(batch: features.Batch, needles: Sequence[bytes] = _KNOWN_NEEDLES) -> set[int]:
-    """Texts holding one of ``needles`` (_KNOWN's by default): in the batch's lower-cased
-    bytes, where a match on the original text always leaves its needle (case folds to
-    ASCII lower case, and folding turns only non-ASCII characters into spaces)."""
-    buffer = batch.buffer.tobytes()
-    hits = []
-    for needle in needles:
-        at = buffer.find(needle)
-        while at != -1:
-            hits.append(at)
-            at = buffer.find(needle, at + 1)
-    return _text_of(batch, np.array(hits, dtype=np.int64)) if hits else set()
+    """Texts holding one of ``needles`` (_KNOWN's by default)."""
+    return features.texts_holding(batch, needles)
 
 
 def _merged(marks: list[Span]) -> list[Span]:
@@ -165,9 +156,12 @@ class SpamScorer(Scorer):
 
     labels = ("spam",)
 
-    def __init__(self, max_links: int = 1, flood_similarity: float = 0.9) -> None:
+    def __init__(self, max_links: int = 1, flood_similarity: float = 0.9, *, advert_signs: bool = True) -> None:
         self.max_links = max_links
         self.flood_similarity = flood_similarity
+        # The advert's signs (_SIGNS) cost about 50 µs a comment, more than the first stage:
+        # ``parley score --fast`` leaves them out, and scores spam by the older rules alone.
+        self.advert_signs = advert_signs
 
     def score(self, texts: Sequence[str], contexts: Sequence[Context] | None = None,
               batch: features.Batch | None = None) -> list[Scores]:
@@ -200,7 +194,7 @@ class SpamScorer(Scorer):
         # two signs of different kinds (a link is one) weigh more than either alone.
         kinds = np.zeros(n)
         kinds[list(spans)] = 1  # the texts with links or a known advertising phrase
-        for _name, weight, most, pattern, needles in _SIGNS:
+        for _name, weight, most, pattern, needles in _SIGNS if self.advert_signs else ():
             for i in _known_candidates(batch, needles):
                 found = list(pattern.finditer(texts[i]))[:most]
                 if found:

@@ -51,3 +51,23 @@ def test_the_dev_set_leaves_benign_comments_alone():
     benign = [r["text"] for r in rows if not r["harmful"]]
     values, _ = harm.harm_signs(benign)
     assert (values.max(axis=1) >= 0.8).sum() <= 3  # 1 of 300 when written
+
+
+def test_the_needles_lose_no_match():
+    # Each sign's pattern runs only on texts holding one of its needles: reading every
+    # text with every pattern must find exactly the same.
+    from parley.moderation import challenge
+
+    rows = [json.loads(line) for line in
+            (Path(harm.__file__).with_name("harm_dev.jsonl")).read_text(encoding="utf-8").splitlines()]
+    texts = [r["text"] for r in rows] + [i.text for i in challenge.load()] + THREATS + DEHUMANISING + HARMLESS
+    fast, fast_spans = harm.harm_signs(texts)
+    slow, slow_spans = harm.harm_signs(texts, needles=False)
+    assert (fast == slow).all() and fast_spans == slow_spans
+
+
+def test_fast_scoring_leaves_the_signs_out():
+    from parley.moderation.moderator import shipped as shipped_models
+
+    text = "I know where you live, so think about your family before you write again."
+    assert shipped_models(fast=True).assess_one(text).action is Action.PUBLISH  # the first stage alone
