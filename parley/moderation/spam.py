@@ -209,14 +209,16 @@ class SpamScorer(Scorer):
 
         evidence += self._low_diversity(batch)
         evidence += 0.4 * self._shouting(texts)
-        # Flooding: the same comment again from its author. Each recent near-copy adds, so
-        # that one repeat ("Agreed." after "Agreed!") stays under the hold threshold (0.6)
-        # and a run of them does not: 1 repeat 0.55, 2 0.80, 3 or more 0.91.
+        # Flooding: the author's comment again. The same text again is held (1.5: 0.78); a
+        # near-copy ("Comment number 2." after "Comment number 1.") adds less, so that one
+        # stays published (0.55) and a run of them does not (two 0.80); three count at most.
         for i, context in enumerate(contexts or ()):
             if context.author_recent_texts:
-                repeats = sum(SequenceMatcher(None, texts[i], earlier).ratio() >= self.flood_similarity
-                              for earlier in context.author_recent_texts[:10])
-                evidence[i] += 0.8 * min(repeats, 3)
+                ratios = [SequenceMatcher(None, texts[i], earlier).ratio()
+                          for earlier in context.author_recent_texts[:10]]
+                weights = sorted((1.5 if r >= 0.98 else 0.8 for r in ratios if r >= self.flood_similarity),
+                                 reverse=True)
+                evidence[i] += sum(weights[:3])
         found = {i: _merged(marks) for i, marks in spans.items() if marks}
         # Evidence (0 = none) to a score in [0, 1).
         return np.round(1.0 - np.exp(-evidence), 4), found
