@@ -20,7 +20,8 @@ A sign inside quotation marks or after "calling", "said", "told" and the like is
 reported or condemned, not made, and counts for nothing. Each sign has a weight: strong
 ones alone reach the policy's thresholds (threat: hold; identity_attack: rephrase), weak
 ones ("watch your back" is also advice on icy steps) only with another. Scores are
-``1 - exp(-evidence)``, as spam's.
+``1 - exp(-evidence)``, as spam's. They cost about 44 µs a long comment (each pattern
+runs only where its needles are): the default path pays it, ``--fast`` leaves them out.
 """
 
 from __future__ import annotations
