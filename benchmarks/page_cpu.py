@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import os
 import pstats
 import statistics
 import sys
@@ -64,11 +63,15 @@ async def call(app, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int,
     return start["status"], start["headers"], body
 
 
-async def timed(app, path: str, headers, n: int, expect_min: int) -> list[float]:
+async def warmed(app, path: str, headers, expect_min: int) -> None:
+    """Fifty untimed calls, each checked: a case that fails is not timed."""
     for _ in range(50):
         status, _, body = await call(app, path, headers)
         if status != 200 or len(body) < expect_min:
             raise SystemExit(f"{path}: status {status}, {len(body)} bytes")
+
+
+async def timed(app, path: str, headers, n: int) -> list[float]:
     times = []
     for _ in range(n):
         t0 = time.process_time_ns()
@@ -80,20 +83,12 @@ async def timed(app, path: str, headers, n: int, expect_min: int) -> list[float]
 async def interleaved(app, cases: dict, n: int, block: int = 50) -> dict[str, list[float]]:
     """Each case ``n`` times, in turns of ``block`` calls, so that a change in the
     machine's load while this runs falls on every case alike."""
+    for path, headers, expect in cases.values():
+        await warmed(app, path, headers, expect)
     times: dict[str, list[float]] = {name: [] for name in cases}
     for done in range(0, n, block):
-        for name, (path, headers, expect) in cases.items():
-            times[name] += await timed(app, path, headers, min(block, n - done), expect) if done == 0 else \
-                await timed_only(app, path, headers, min(block, n - done))
-    return times
-
-
-async def timed_only(app, path: str, headers, n: int) -> list[float]:
-    times = []
-    for _ in range(n):
-        t0 = time.process_time_ns()
-        await call(app, path, headers)
-        times.append((time.process_time_ns() - t0) / 1000)
+        for name, (path, headers, _) in cases.items():
+            times[name] += await timed(app, path, headers, min(block, n - done))
     return times
 
 
@@ -121,9 +116,10 @@ def main() -> int:
         loop = asyncio.new_event_loop()
         if args.profile:
             path, headers, expect = cases[args.profile]
+            loop.run_until_complete(warmed(app, path, headers, expect))
             profile = cProfile.Profile()
             profile.enable()
-            loop.run_until_complete(timed(app, path, headers, args.n, expect))
+            loop.run_until_complete(timed(app, path, headers, args.n))
             profile.disable()
             pstats.Stats(profile).sort_stats(args.sort).print_stats(30)
             return 0
