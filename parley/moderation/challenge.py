@@ -63,7 +63,6 @@ class KindResult:
     harmful: bool
     n: int
     actions: dict[str, int]  # action -> comments
-    examples_missed: tuple[str, ...]  # harmful published, or benign touched
 
     @property
     def published(self) -> int:
@@ -108,9 +107,7 @@ def run(moderator: Moderator, items: Sequence[Item] | None = None) -> ChallengeR
         actions: dict[str, int] = {}
         for _, v in rows:
             actions[v.action.value] = actions.get(v.action.value, 0) + 1
-        harmful = kind in HARMFUL_KINDS
-        missed = tuple(i.text for i, v in rows if (v.action.value == "publish") is harmful)
-        kinds.append(KindResult(kind, harmful, len(rows), actions, missed))
+        kinds.append(KindResult(kind, kind in HARMFUL_KINDS, len(rows), actions))
     return ChallengeResult(moderator.model, kinds)
 
 

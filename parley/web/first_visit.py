@@ -141,7 +141,6 @@ class FirstVisitPages:
         self.max_entries = max_entries
         self.clock = clock
         self.answered = 0  # answers given, for tests and benchmarks
-        self.listening = False
         self._kept: dict[Key, _Kept] = {}
         self._revisions: dict[int, int] = {}  # the newest revision heard of, per story
         self._resync_at = float("inf")  # nothing is kept until the wake-ups are heard
@@ -153,6 +152,10 @@ class FirstVisitPages:
     def enabled(self) -> bool:
         return self.max_age > 0
 
+    @property
+    def listening(self) -> bool:
+        return self._resync_at != float("inf")
+
     # --- wake-ups (any thread) --------------------------------------------------------
     def listen(self, broker: Broker) -> None:
         """Hear the broker's wake-ups from now on (once; Redis's listener blocks briefly)."""
@@ -160,7 +163,6 @@ class FirstVisitPages:
             if not self.listening:
                 broker.listen(self.heard)
                 self._resync_at = self.clock()  # pages whose requests began before are not kept
-                self.listening = True
 
     def heard(self, topic: str, value: int) -> None:
         if topic == RESYNC:  # anything may have changed, and wake-ups may have been lost

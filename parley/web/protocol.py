@@ -28,9 +28,7 @@ class _Answered:
     """Stands in for the request cycle of a request answered here: it is complete, and
     nothing waits on it (uvicorn looks at these when the body ends or the peer leaves)."""
 
-    response_complete = True
-    keep_alive = True
-    disconnected = False
+    response_complete = True  # so uvicorn never touches keep_alive or disconnected
     message_event = _NobodyWaits()
 
 
