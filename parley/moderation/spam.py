@@ -107,28 +107,14 @@ _SIGNS: tuple[tuple[str, float, int, re.Pattern, tuple[bytes, ...]], ...] = (
 )
 
 
-def _text_of(batch: features.Batch, at: np.ndarray) -> set[int]:
-    return set((np.searchsorted(batch.starts, at, side="right") - 1).tolist())
-
-
-def _reads(buffer: np.ndarray, at: np.ndarray, token: bytes) -> np.ndarray:
-    """Where the bytes at ``at`` onwards read ``token``."""
-    hit = np.ones(len(at), dtype=bool)
-    for k, byte in enumerate(token):
-        hit &= buffer[np.clip(at + k, 0, len(buffer) - 1)] == byte
-    return hit
+# Every match of _LINK holds one of these: "://", "www." or a dot before a top-level domain.
+_LINK_NEEDLES = (b"://", b"www.", *(b"." + tld.encode() for tld in _TLDS))
 
 
 def _link_candidates(batch: features.Batch) -> set[int]:
-    """Texts that may hold a link: a "://", a "www." or a dot before a spam-prone top-level
-    domain. The buffer is lower-cased and these marks are rare, so this looks only at
-    the dots and colons."""
-    b = batch.buffer
-    dots, colons = np.flatnonzero(b == ord(".")), np.flatnonzero(b == ord(":"))
-    link = _reads(b, dots - 3, b"www")
-    for tld in _TLDS:
-        link |= _reads(b, dots + 1, tld.encode())
-    return _text_of(batch, np.concatenate([dots[link], colons[_reads(b, colons + 1, b"//")]]))
+    """Texts that may hold a link. A byte search per needle: for one comment, as a post
+    brings, this costs microseconds where masks over the buffer's dots cost 1.7 ms."""
+    return features.texts_holding(batch, _LINK_NEEDLES)
 
 
 def _known_candidates(batch: features.Batch, needles: Sequence[bytes] = _KNOWN_NEEDLES) -> set[int]:
