@@ -25,6 +25,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from parley.moderation.deobfuscate import deobfuscated
+
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
 _M3 = np.uint64(0x94D049BB133111EB)
@@ -150,9 +152,10 @@ _RESIZED = frozenset({"\u0130"} | {chr(cp) for cp, to in _fold_table().items() i
 
 
 def fold(text: str) -> str:
-    """What the features read of a text: lower-cased, symbols folded."""
+    """What the features read of a text: lower-cased, symbols folded, disguised words
+    written out (``deobfuscate.py``: "a$$hole" reads as "asshole", at the same offsets)."""
     lowered = text.lower()
-    return lowered if lowered.isascii() else lowered.translate(_fold_table())
+    return deobfuscated(lowered if lowered.isascii() else lowered.translate(_fold_table()))
 
 
 def encode(texts: Sequence[str]) -> Batch:
