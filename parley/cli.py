@@ -153,6 +153,9 @@ def cmd_train(args, config: Config) -> int:
     from parley.moderation.moderator import MODELS_DIR
     from parley.moderation.train import train
 
+    out = Path(args.out) if args.out else MODELS_DIR
+    if args.simulate_decisions is not None:  # retrains the first stage only, in a scratch directory
+        return _simulate(out, args.simulate_decisions)
     if args.stage in ("second", "all"):
         try:
             import torch  # noqa: F401
@@ -160,7 +163,6 @@ def cmd_train(args, config: Config) -> int:
         except ImportError:
             raise ParleyError("the second stage needs PyTorch: `make train` installs it "
                               "(pip install -e '.[train]')") from None
-    out = Path(args.out) if args.out else MODELS_DIR
     decisions = _decisions(args.decisions, args.stage) if args.decisions else None
     try:
         manifest = train(args.stage, out, log=lambda m: print(m, flush=True), decisions=decisions)
@@ -168,6 +170,19 @@ def cmd_train(args, config: Config) -> int:
         raise ParleyError(str(exc)) from None
     print(f"trained {manifest['version']} into {out}")
     return cmd_eval(args, config) if args.eval else 0
+
+
+def _simulate(models, count: int) -> int:
+    from parley.moderation.moderator import ModelsMissing
+    from parley.moderation.simulate import simulate
+
+    if count < 1:
+        raise ParleyError("--simulate-decisions takes a number of comments, 1 or more")
+    try:
+        print(simulate(models, count, log=lambda m: print(m, file=sys.stderr, flush=True)).table())
+    except (ValueError, FileNotFoundError, ModelsMissing) as exc:
+        raise ParleyError(str(exc)) from None
+    return 0
 
 
 def cmd_eval(args, config: Config) -> int:
@@ -282,13 +297,19 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(func=cmd_score)
 
     train = sub.add_parser("train", help="train the moderation models from ../shared/data")
-    train.add_argument("--stage", choices=["first", "spans", "second", "all"], default="all",
-                       help="first: n-grams and spans, taught by the MiniLM (ten minutes); spans: the span "
-                            "tagger alone; second: MiniLM fine-tuning (20 to 60 minutes); all: second, then first")
+    train.add_argument("--stage", choices=["first", "spans", "static", "second", "all"], default="all",
+                       help="first: n-grams, spans and the middle stage's network, taught by the MiniLM (ten "
+                            "minutes); spans: the span tagger alone; static: the middle stage's vectors read from "
+                            "the MiniLM again (needs onnx: make train); second: MiniLM fine-tuning (20 to 60 "
+                            "minutes); all: second, then first")
     train.add_argument("--out", help="where to write the models (default: the package's)")
-    train.add_argument("--decisions", metavar="FILE",
+    train.add_argument("--with-decisions", "--decisions", dest="decisions", metavar="FILE",
                        help="moderators' decisions as JSON Lines (GET /api/v1/admin/decisions.jsonl) for the first "
                             "stage to learn from too")
+    train.add_argument("--simulate-decisions", type=int, metavar="N",
+                       help="take the labels of N held-out news comments as moderators' decisions, retrain the "
+                            "first stage with them in a scratch directory and print what changes on the rest "
+                            "(the shipped models are left alone)")
     train.add_argument("--no-eval", dest="eval", action="store_false", help="skip `parley eval` afterwards")
     train.set_defaults(func=cmd_train, card=True, limit=None)
 

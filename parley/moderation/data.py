@@ -16,6 +16,19 @@ davidson             neither -> all 0; offensive -> toxicity 1; hate -> toxicity
 olid                 NOT -> all 0; OFF -> toxicity 1; TIN (targeted) -> insult 1;
                      UNT (untargeted, i.e. profanity) -> profanity 1
 hatexplain           normal -> all 0; offensive -> toxicity 1; hate -> toxicity 1, identity_attack 1
+fox                  hateful -> toxicity 1; not -> toxicity 0; the rest unknown (Fox News reader
+                     comments; the story's title and the comment before it are kept as context)
+cat                  toxic -> toxicity 1, else 0; the rest unknown (Wikipedia replies, the parent
+                     kept as context; the ``api`` column is a machine's score and is not read)
+stormfront           hate -> toxicity 1, identity_attack 1; noHate -> both 0; "relation" (hate only
+                     with the sentences around it) and idk/skip are left out
+convabuse            abusive_majority -> toxicity 1, else 0; the rest unknown (messages to chat bots,
+                     the bot's previous turn kept as context)
+written              ``harm_train.jsonl`` in this package, written for Parley: harm without swear
+                     words. implicit_threat -> toxicity 1, threat 1; identity_attack and
+                     dehumanisation -> toxicity 1, identity_attack 1; insult -> toxicity 1, insult 1;
+                     the benign counterparts (violent news, idioms, identity statements, metaphors,
+                     disagreement, quoted abuse condemned) -> all 0
 ===================  ==========================================================================
 
 The split is by the text itself (a hash of its normalised form), so one text is in
@@ -29,6 +42,7 @@ import ast
 import csv
 import dataclasses
 import hashlib
+import json
 import math
 import os
 import re
@@ -38,7 +52,12 @@ from pathlib import Path
 NAN = float("nan")
 MODEL_LABELS: tuple[str, ...] = ("toxicity", "severe_toxicity", "insult", "profanity", "threat", "identity_attack")
 HELD_OUT_SHARE = 0.15
-SETS = ("jigsaw", "civil", "toxic_spans", "davidson", "olid", "hatexplain")
+SETS = ("jigsaw", "civil", "toxic_spans", "davidson", "olid", "hatexplain", "fox", "cat", "stormfront", "convabuse",
+        "written")
+WRITTEN = "written"
+# Written for Parley, kept apart from the challenge set and harm_dev.jsonl (whose
+# near-copies were dropped from it): nothing measured there is learned here.
+WRITTEN_FILE = Path(__file__).with_name("harm_train.jsonl")
 # alt-profanity-check was trained on all of these rows: never evaluate it on them.
 SEEN_BY_BASELINE = frozenset({"jigsaw", "davidson"})
 
@@ -57,6 +76,10 @@ class Row:
     text: str
     targets: tuple[float, ...]  # one per MODEL_LABELS; nan where the set does not say
     spans: tuple[int, ...] | None = None  # toxic character offsets, where the set has them
+    # What the text answers, where the set says: the comment before it (its parent) and
+    # the story's title. Raters of these sets saw it (CAT-LARGE: half of them).
+    parent: str = ""
+    title: str = ""
 
     @property
     def held_out(self) -> bool:
@@ -138,8 +161,55 @@ def _hatexplain() -> Iterator[Row]:
         yield Row("hatexplain", r["text"], targets)
 
 
+def _fox() -> Iterator[Row]:
+    for r in _csv("fox_news_comments.csv"):
+        yield Row("fox", r["text"], _t(float(r["label"])), parent=r["prev"], title=r["title"])
+
+
+def _cat() -> Iterator[Row]:
+    for r in _csv("cat_large_wikipedia_context.csv"):
+        yield Row("cat", r["text"], _t(float(r["label"])), parent=r["parent"])
+
+
+def _stormfront() -> Iterator[Row]:
+    for r in _csv("stormfront_de_gibert.csv"):
+        if r["label"] in ("hate", "noHate"):
+            hate = float(r["label"] == "hate")
+            yield Row("stormfront", r["text"], _t(hate, identity=hate))
+
+
+def _convabuse() -> Iterator[Row]:
+    for r in _csv("convabuse.csv"):
+        yield Row("convabuse", r["text"], _t(float(r["abusive_majority"])), parent=r["agent"] or r["prev_agent"])
+
+
+_WRITTEN_TARGETS = {"implicit_threat": ("threat",), "identity_attack": ("identity_attack",),
+                    "dehumanisation": ("identity_attack",), "insult": ("insult",)}
+
+
+def _written() -> Iterator[Row]:
+    with open(WRITTEN_FILE, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                item = json.loads(line)
+                if not item["harmful"]:
+                    yield Row(WRITTEN, item["text"], _ZERO)
+                    continue
+                targets = [1.0] + [NAN] * (len(MODEL_LABELS) - 1)
+                for label in _WRITTEN_TARGETS.get(item["kind"], ()):
+                    targets[MODEL_LABELS.index(label)] = 1.0
+                yield Row(WRITTEN, item["text"], tuple(targets))
+
+
 _READERS = {"jigsaw": _jigsaw, "civil": _civil, "toxic_spans": _toxic_spans, "davidson": _davidson,
-            "olid": _olid, "hatexplain": _hatexplain}
+            "olid": _olid, "hatexplain": _hatexplain, "fox": _fox, "cat": _cat, "stormfront": _stormfront,
+            "convabuse": _convabuse, "written": _written}
+# The files each set is read from, for the manifest's record of what trained a model.
+FILES = {"jigsaw": ("jigsaw_train_sample.csv",), "civil": ("civil_comments_rated.csv",),
+         "toxic_spans": ("toxic_spans_train.csv", "toxic_spans_trial.csv"), "davidson": ("davidson_tweets.csv",),
+         "olid": ("olid_train.tsv",), "hatexplain": ("hatexplain.csv",), "fox": ("fox_news_comments.csv",),
+         "cat": ("cat_large_wikipedia_context.csv",), "stormfront": ("stormfront_de_gibert.csv",),
+         "convabuse": ("convabuse.csv",), "written": ()}
 
 
 def load(sets: tuple[str, ...] = SETS) -> list[Row]:

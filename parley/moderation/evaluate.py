@@ -15,13 +15,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from parley.moderation import challenge, data, identity
+from parley.moderation import calibrate, challenge, data, identity
 from parley.moderation.data import MODEL_LABELS
 from parley.moderation.moderator import Moderator
 from parley.moderation.spans import char_f1
 from parley.moderation.stream import BATCH
 
 RESAMPLES = 1000  # for the paired bootstrap intervals
+POOLED = "not seen by baseline"
+# Where Parley and alt-profanity-check stand side by side: the rows it never learned,
+# pooled, then set by set (not toxic_spans: every one of its posts is toxic).
+SIDE_BY_SIDE = (POOLED, *(s for s in data.SETS if s not in data.SEEN_BY_BASELINE and s != "toxic_spans"))
 
 
 @dataclasses.dataclass
@@ -79,11 +83,28 @@ class Report:
     rates: dict[str, float]
     second_stage_share: float
     bands: list[tuple[tuple[float, float], float, float]]
-    # Per side-by-side row set: (rows, parley's toxicity AUC, the baseline's, the
-    # difference's 95% paired bootstrap interval).
-    differences: list[tuple[str, float, float, tuple[float, float]]] = dataclasses.field(default_factory=list)
+    # Per side-by-side row set and Parley path: (rows, path, its toxicity AUC, the
+    # baseline's, the difference's 95% paired bootstrap interval).
+    differences: list[tuple[str, str, float, float, tuple[float, float]]] = dataclasses.field(default_factory=list)
     challenge: list[challenge.ChallengeResult] = dataclasses.field(default_factory=list)  # default path, --fast
     spam: list[challenge.SpamResult] = dataclasses.field(default_factory=list)
+    # Ways to combine the stages: (name, toxicity ROC-AUC on the pooled rows the baseline did not see).
+    candidates: list[tuple[str, float]] = dataclasses.field(default_factory=list)
+    curves: list[calibrate.Curve] = dataclasses.field(default_factory=list)  # thresholds against precision
+    thresholds: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)  # the policy's
+
+    def standing(self) -> list[str]:
+        """Where the default path stands against the two bars it is held to: above
+        alt-profanity-check (the interval) and at least as good as ``--accurate``."""
+        by = {(rows, path): (ours, low, high) for rows, path, ours, _, (low, high) in self.differences}
+        lines = []
+        for rows in dict.fromkeys(r for r, _ in by):
+            ours, low, high = by[rows, "parley"]
+            against = "above" if low > 0 else "below" if high < 0 else "level with"
+            accurate = by.get((rows, "parley --accurate"), (float("nan"),))[0]
+            lines.append(f"- {rows}: the default path is {against} alt-profanity-check; "
+                         f"{ours - accurate:+.4f} against `--accurate` ({ours:.4f} and {accurate:.4f})")
+        return lines
 
     def table(self) -> str:
         lines = ["| model | held-out rows | label | n | positives | ROC-AUC | PR-AUC | F1 @ threshold |",
@@ -102,21 +123,41 @@ class Report:
             "models loaded; parley writes verdicts, alt-profanity-check only probabilities): "
             + ", ".join(f"{k} {v:,.0f}" for k, v in self.rates.items()),
             "",
-            "Toxicity ROC-AUC, parley against alt-profanity-check on the same held-out rows, with a 95% interval "
-            f"for the difference ({RESAMPLES:,} paired bootstrap resamples of the rows): where it spans 0, these rows "
-            "cannot tell the two apart",
+            "Toxicity ROC-AUC, each Parley path against alt-profanity-check on the same held-out rows, with a 95% "
+            f"interval for the difference ({RESAMPLES:,} paired bootstrap resamples of the rows): where it spans 0, "
+            "these rows cannot tell the two apart",
             "",
-            "| held-out rows | parley | alt-profanity-check | difference | 95% interval |",
-            "|---|---:|---:|---:|---|",
-            *(f"| {rows} | {ours:.4f} | {theirs:.4f} | {ours - theirs:+.4f} | {low:+.4f} to {high:+.4f} |"
-              for rows, ours, theirs, (low, high) in self.differences),
+            "| held-out rows | path | parley | alt-profanity-check | difference | 95% interval |",
+            "|---|---|---:|---:|---:|---|",
+            *(f"| {rows} | {path} | {ours:.4f} | {theirs:.4f} | {ours - theirs:+.4f} | {low:+.4f} to {high:+.4f} |"
+              for rows, path, ours, theirs, (low, high) in self.differences),
             "",
-            "Bands (first-stage toxicity read again by the second stage): what each costs and buys",
+            *self.standing(),
+            "",
+            "Candidates for the default path, toxicity ROC-AUC on the pooled rows the baseline did not see "
+            "(their speeds are the comments/s above: the MiniLM's share is what costs)",
+            "",
+            "| candidate | ROC-AUC |",
+            "|---|---:|",
+            *(f"| {name} | {auc:.4f} |" for name, auc in self.candidates),
+            "",
+            "Bands (first and middle stages' toxicity read again by the second stage): what each costs and buys",
             "",
             "| band | share of held-out comments | toxicity ROC-AUC, rows not seen by the baseline |",
             "|---|---:|---:|",
             *(f"| {low}–{high} | {share:.1%} | {auc:.4f} |" for (low, high), share, auc in self.bands),
         ]
+        if self.curves:
+            lines += ["", "Thresholds against precision, on held-out data (`calibrate.py`: the held-out rows that "
+                      "speak to each label, and `harm_dev.jsonl` for threats and identity attacks). The pools hold "
+                      "far more abuse than a site's stream (toxicity: 44%), so a site sees lower precision at each "
+                      "threshold.", ""]
+            for curve in self.curves:
+                acts = self.thresholds.get(curve.label, {})
+                at = {t: p for t, p, _, _ in curve.rows}
+                said = ", ".join(f"{action} at {t:g}" + (f" (precision {at[round(t, 2)]:.3f})" if round(t, 2) in at
+                                                          else "") for action, t in acts.items())
+                lines += [curve.table(), "", f"The policy: {said or 'no action'}.", ""]
         for result in self.challenge:
             lines += ["", f"The challenge set (`parley/moderation/challenge.jsonl`), {result.model}: actions per kind",
                       "", result.table()]
@@ -133,9 +174,10 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
     log(f"scoring {len(rows):,} held-out rows (the second stage reads them all: minutes)")
     fast = Moderator(moderator.first, moderator.tagger, None, version=moderator.version, fast=True)
     ours_fast = fast.toxicity(texts)
+    middle = moderator.screened(texts)
     accurate = moderator.second.probabilities(texts)
-    unsure = moderator.unsure(ours_fast)
-    ours = ours_fast.copy()
+    unsure = moderator.unsure(middle)
+    ours = middle.copy()
     ours[unsure] = accurate[unsure]
     unseen = np.array([r.source not in data.SEEN_BY_BASELINE for r in rows])
     baseline = np.full(len(rows), np.nan)  # nan on the rows it learned
@@ -158,16 +200,18 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
                 metrics.append(m)
     toxicity = np.array([r.targets[0] for r in rows])
     differences = []
-    for source in ("not seen by baseline", "civil", "olid", "hatexplain"):
-        sel = unseen if source == "not seen by baseline" else np.array([r.source == source for r in rows])
+    paths = (("parley", ours), ("parley --fast", ours_fast), ("parley --accurate", accurate))
+    for source in SIDE_BY_SIDE:
+        sel = unseen if source == POOLED else np.array([r.source == source for r in rows])
         sel = sel & ~np.isnan(toxicity)
         y = (toxicity[sel] >= 0.5).astype(int)
         if len(set(y.tolist())) < 2:  # a small --limit can leave a set one-sided
             continue
-        differences.append((source, *paired_difference(y, ours[sel, 0], baseline[sel])))
-        if source == "not seen by baseline":  # already in the per-label rows above
+        for name, probs in paths:
+            differences.append((source, name, *paired_difference(y, probs[sel, 0], baseline[sel])))
+        if source == POOLED:  # already in the per-label rows above
             continue
-        for name, probs in (("parley", ours), ("parley --accurate", accurate)):
+        for name, probs in paths:
             metrics.append(_metric(name, source, "toxicity", y, probs[sel, 0], lowest_threshold(moderator, "toxicity")))
         metrics.append(_metric("alt-profanity-check", source, "toxicity", y, baseline[sel], 0.5))
     metrics = [m for m in metrics if m]
@@ -189,10 +233,28 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
              "parley --fast": _rate(lambda t: fast.assess(t), sample),
              "alt-profanity-check": _rate(baseline_probabilities, sample)}
     share = float(np.mean(unsure))
-    bands = _bands(moderator, rows, unseen, ours_fast, accurate)
+    bands = _bands(moderator, rows, unseen, middle, accurate)
+    if moderator.middle is not None:
+        rates["first and middle stages, no verdicts"] = _rate(moderator.screened, sample)
+    y = (toxicity >= 0.5).astype(int)
+    pooled = unseen & ~np.isnan(toxicity)
+    candidates = [(name, _auc(y[pooled], probs[pooled, 0])) for name, probs in (
+        ("first stage alone (`--fast`)", ours_fast), ("first and middle stages", middle),
+        ("first and middle, the MiniLM in the band (default)", ours),
+        ("first and middle, the band the mean of middle and MiniLM",
+         np.where(unsure[:, None], (middle + accurate) / 2, middle)),
+        ("the MiniLM alone (`--accurate`)", accurate),
+        ("mean of middle and MiniLM on every comment", (middle + accurate) / 2))]
     hard = [challenge.run(moderator), challenge.run(fast)]
     return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share, bands, differences,
-                  hard, challenge.spam_sets(moderator))
+                  hard, challenge.spam_sets(moderator), candidates, calibrate.curves(moderator, limit=limit),
+                  {label: dict(acts) for label, acts in moderator.policy.thresholds.items()})
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, p))
 
 
 def paired_difference(y: np.ndarray, ours: np.ndarray, theirs: np.ndarray, resamples: int = RESAMPLES,
@@ -205,13 +267,28 @@ def paired_difference(y: np.ndarray, ours: np.ndarray, theirs: np.ndarray, resam
     if len(set(y.tolist())) < 2:
         raise ValueError("ROC-AUC needs rows of both classes")
     rng = np.random.default_rng(seed)
+    positive = np.asarray(y) == 1
+    # Each score's rank among the distinct scores, once: a resample is then a count per row.
+    levels = [np.unique(scores, return_inverse=True)[1] for scores in (ours, theirs)]
     diffs = []
     while len(diffs) < resamples:
         pick = rng.integers(0, len(y), len(y))
-        if 0 < y[pick].sum() < len(pick):  # a resample with one class has no AUC
-            diffs.append(roc_auc_score(y[pick], ours[pick]) - roc_auc_score(y[pick], theirs[pick]))
+        if 0 < positive[pick].sum() < len(pick):  # a resample with one class has no AUC
+            times = np.bincount(pick, minlength=len(y)).astype(np.float64)
+            diffs.append(_counted_auc(levels[0], positive, times) - _counted_auc(levels[1], positive, times))
     low, high = np.percentile(diffs, [2.5, 97.5])
     return roc_auc_score(y, ours), roc_auc_score(y, theirs), (float(low), float(high))
+
+
+def _counted_auc(level: np.ndarray, positive: np.ndarray, times: np.ndarray) -> float:
+    """ROC-AUC of rows counted ``times`` each (a bootstrap resample), ties counting half,
+    as ``roc_auc_score`` on the resampled rows gives: the chance that a positive outranks
+    a negative, from each distinct score's positives and the negatives below it."""
+    size = int(level.max()) + 1
+    pos = np.bincount(level, weights=times * positive, minlength=size)
+    neg = np.bincount(level, weights=times * ~positive, minlength=size)
+    below = np.cumsum(neg) - neg
+    return float((pos * (below + 0.5 * neg)).sum() / (pos.sum() * neg.sum()))
 
 
 def _bands(moderator: Moderator, rows, unseen: np.ndarray, first: np.ndarray, second: np.ndarray

@@ -1,10 +1,12 @@
 """The shipped models and a policy, together: text and context in, verdicts out.
 
-Scoring is a cascade. The first stage (``linear.py``) scores every comment; where its
-toxicity falls inside the band around the fold threshold, the second stage
-(``transformer.py``) reads the comment and its scores replace the first stage's. The
-band is where a fold is least certain, and narrow because the second stage reads under
-200 comments a second on one core (see the model card for what a wider one buys). Spam
+Scoring is a cascade. The first stage (``linear.py``) scores every comment; the middle
+stage (``static.py``: the MiniLM's word-piece vectors and a small network over them and
+the first stage's logits) scores it again; where that toxicity falls inside the band
+around the fold threshold, the second stage (``transformer.py``) reads the comment and
+its scores replace the others. The band is where a fold is least certain, and narrow
+because the second stage reads under 200 comments a second on one core (see the model
+card for what a wider one buys). Spam
 and off-topic scorers add their labels; the span tagger marks the words behind the
 toxic labels. ``fast=True`` stops after the first stage, for bulk archives;
 ``accurate=True`` sends every comment to the second.
@@ -32,6 +34,7 @@ from parley.moderation.linear import LinearScorer, Scan
 from parley.moderation.policy import Policy, Verdict
 from parley.moderation.spam import SpamScorer
 from parley.moderation.spans import SpanTagger
+from parley.moderation.static import StaticScorer
 from parley.moderation.topic import OffTopicScorer
 from parley.moderation.transformer import TransformerScorer
 
@@ -56,10 +59,11 @@ class Moderator:
 
     def __init__(self, first: LinearScorer, tagger: SpanTagger, second: TransformerScorer | None,
                  *, version: str, band: tuple[float, float] = (0.7, 0.8), policy: Policy | None = None,
-                 fast: bool = False, accurate: bool = False) -> None:
+                 fast: bool = False, accurate: bool = False, middle: StaticScorer | None = None) -> None:
         self.first = first
         self.tagger = tagger
         self.second = second
+        self.middle = middle
         self.version = version
         self.band = band
         self.policy = policy or Policy()
@@ -81,9 +85,12 @@ class Moderator:
         first = LinearScorer.load(Path(models_dir) / "linear.npz")
         tagger = SpanTagger.load(Path(models_dir) / "spans.npz")
         second = None if fast else TransformerScorer(Path(models_dir), threads=threads)
+        middle_path = Path(models_dir) / "static.npz"
+        middle = None if fast or accurate or not middle_path.exists() else \
+            StaticScorer.load(middle_path, Path(models_dir) / "tokenizer.json")
         band = (0.0, 1.0) if accurate else tuple(manifest["band"])
         return cls(first, tagger, second, version=manifest["version"], band=band, policy=policy, fast=fast,
-                   accurate=accurate)
+                   accurate=accurate, middle=middle)
 
     @property
     def model(self) -> str:
@@ -97,12 +104,23 @@ class Moderator:
         """(texts, MODEL_LABELS) probabilities from the cascade."""
         return self._cascade(texts)[0]
 
+    def screened(self, texts: Sequence[str]) -> np.ndarray:
+        """(texts, MODEL_LABELS) probabilities before the second stage: the first and
+        middle stages' (the first's alone with ``fast`` or without a middle stage). The
+        band is read on these."""
+        return self._screen(features.encode(texts))[0]
+
+    def _screen(self, batch: features.Batch) -> tuple[np.ndarray, Scan]:
+        scan = self.first.scan(batch)
+        if self.middle is not None and not self.fast:
+            return self.middle.probabilities(batch, scan.logits), scan
+        return 1.0 / (1.0 + np.exp(-scan.logits)), scan
+
     def _cascade(self, texts: Sequence[str]) -> tuple[np.ndarray, features.Batch, Scan]:
         """The probabilities, with the encoded batch and the first stage's scan of it,
         which the span tagger reads again."""
         batch = features.encode(texts)
-        scan = self.first.scan(batch)
-        probs = 1.0 / (1.0 + np.exp(-scan.logits))
+        probs, scan = self._screen(batch)
         if not self.fast:
             unsure = np.flatnonzero(self.unsure(probs))
             if len(unsure):

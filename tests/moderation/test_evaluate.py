@@ -17,14 +17,22 @@ def test_the_baseline_is_never_scored_on_rows_it_learned():
     (tox,) = [m for m in baseline if m.label == "toxicity" and m.rows == "not seen by baseline"]
     assert tox.n == len(unseen)
     ours = [m for m in report.metrics if m.model == "parley" and m.label == "toxicity"]
-    assert {m.rows for m in ours} >= {"all held-out", "not seen by baseline", "civil", "olid", "hatexplain"}
+    # Every set the baseline did not learn is compared where the sample holds both classes of it.
+    two_sided = {s for s in data.SETS if s not in data.SEEN_BY_BASELINE and s != "toxic_spans"
+                 and len({data.binary(r.targets[0]) for r in unseen if r.source == s}) == 2}
+    assert two_sided >= {"civil", "olid", "hatexplain", "stormfront"}
+    assert {m.rows for m in ours} == {"all held-out", "not seen by baseline"} | two_sided
     assert 0.0 < report.span_f1 <= 1.0 and report.rates["parley --fast"] > 0
     # Each paired interval compares the very AUCs of the table's rows, and contains their difference.
     auc = {(m.model, m.rows): m.roc_auc for m in report.metrics if m.label == "toxicity"}
-    assert [d[0] for d in report.differences] == ["not seen by baseline", "civil", "olid", "hatexplain"]
-    for rows_name, ours, theirs, (low, high) in report.differences:
-        assert (ours, theirs) == (auc["parley", rows_name], auc["alt-profanity-check", rows_name])
+    compared = {(d[0], d[1]) for d in report.differences}
+    assert {rows for rows, _ in compared} == {"not seen by baseline"} | two_sided
+    assert {path for _, path in compared} == {"parley", "parley --fast", "parley --accurate"}
+    for rows_name, path, ours, theirs, (low, high) in report.differences:
+        assert (ours, theirs) == (auc[path, rows_name], auc["alt-profanity-check", rows_name])
         assert low <= ours - theirs <= high
+    # One line per set says where the default path stands.
+    assert len(report.standing()) == len({rows for rows, _ in compared})
 
 
 def test_eval_prints_the_table(capsys):
@@ -32,7 +40,7 @@ def test_eval_prints_the_table(capsys):
     out = capsys.readouterr().out
     assert "| model | held-out rows | label |" in out and "alt-profanity-check" in out
     assert "character F1" in out and "Identity sentences" in out
-    assert "| held-out rows | parley | alt-profanity-check | difference | 95% interval |" in out
+    assert "| held-out rows | path | parley | alt-profanity-check | difference | 95% interval |" in out
 
 
 def test_the_paired_interval_is_zero_for_one_model_against_itself_and_clear_for_a_better_one():
@@ -52,3 +60,19 @@ def test_the_paired_interval_is_zero_for_one_model_against_itself_and_clear_for_
     # Two equally good models: the interval spans 0.
     _, _, (low, high) = paired_difference(y, noisy, y + rng.normal(0, 1.0, 400), resamples=200)
     assert low < 0.0 < high
+
+
+def test_a_resample_counted_row_by_row_has_the_auc_of_the_resampled_rows():
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from parley.moderation.evaluate import _counted_auc
+
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 300)
+    scores = np.round(y + rng.normal(0, 1, 300), 1)  # rounded: ties, which count half
+    level = np.unique(scores, return_inverse=True)[1]
+    for _ in range(10):
+        pick = rng.integers(0, 300, 300)
+        times = np.bincount(pick, minlength=300).astype(float)
+        assert _counted_auc(level, y == 1, times) == pytest.approx(roc_auc_score(y[pick], scores[pick]), abs=1e-12)

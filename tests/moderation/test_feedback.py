@@ -66,11 +66,11 @@ def test_rows_the_evaluation_holds_out_are_left_out():
 def test_decision_rows_follow_the_datasets_rows_with_their_weight():
     targets = np.array([[0.3] * 6, [np.nan] * 6])
     decision = train.data.Row("decisions", "You fool.", (1.0,) + (math.nan,) * 5)
-    texts, both, weights = train.decision_rows_added(["a", "b"], targets, [decision])
+    texts, both, weights = train.decision_rows_added(["a", "b"], targets, np.array([1.0, 3.0]), [decision])
     assert texts == ["a", "b", "You fool."]
     assert both.shape == (3, 6) and both[2, 0] == 1.0 and np.isnan(both[2, 1])
-    assert weights.tolist() == [1.0, 1.0, DECISION_WEIGHT]
-    _, none, none_weights = train.decision_rows_added(["a"], targets[:1], [])
+    assert weights.tolist() == [1.0, 3.0, DECISION_WEIGHT]  # the datasets' rows keep their own weights
+    _, none, none_weights = train.decision_rows_added(["a"], targets[:1], np.ones(1), [])
     assert none.shape == (1, 6) and none_weights.tolist() == [1.0]
 
 

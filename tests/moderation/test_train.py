@@ -1,9 +1,7 @@
 """``parley train`` end to end on a small cut of the shared data: the same data and
 seed give the same artefacts, loadable without pickle."""
 
-import csv
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -11,35 +9,11 @@ import pytest
 from parley.cli import main
 from parley.moderation import data
 from parley.moderation.moderator import MODELS_DIR, Moderator
-from tests.conftest import SHARED
-
-
-@pytest.fixture
-def small_data(tmp_path, monkeypatch):
-    out = tmp_path / "data"
-    out.mkdir()
-    for name in ("jigsaw_train_sample.csv", "civil_comments_rated.csv", "toxic_spans_train.csv",
-                 "toxic_spans_trial.csv", "davidson_tweets.csv", "olid_train.tsv", "hatexplain.csv"):
-        delimiter = "\t" if name.endswith(".tsv") else ","
-        with open(SHARED / "data" / name, newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f, delimiter=delimiter))[:301]
-        with open(out / name, "w", newline="", encoding="utf-8") as f:
-            csv.writer(f, delimiter=delimiter).writerows(rows)
-    monkeypatch.setenv("PARLEY_DATA", str(out))
-    return out
-
-
-def _models(tmp_path, name):
-    out = tmp_path / name
-    out.mkdir()
-    # The second stage takes 20 to 60 minutes; this test trains the first and reuses it.
-    for artefact in ("minilm.onnx", "tokenizer.json"):
-        shutil.copy(MODELS_DIR / artefact, out / artefact)
-    return out
+from tests.moderation.conftest import models_with_the_second_stage
 
 
 def test_train_first_stage_twice_gives_the_same_models(small_data, tmp_path, capsys):
-    a, b = _models(tmp_path, "a"), _models(tmp_path, "b")
+    a, b = models_with_the_second_stage(tmp_path / "a"), models_with_the_second_stage(tmp_path / "b")
     assert main(["train", "--stage", "first", "--no-eval", "--out", str(a)]) == 0
     assert main(["train", "--stage", "first", "--no-eval", "--out", str(b)]) == 0
     for artefact in ("linear.npz", "spans.npz"):
@@ -56,6 +30,28 @@ def test_train_first_stage_twice_gives_the_same_models(small_data, tmp_path, cap
     # A model from 300 rows a set is no judge of anything; it loads and scores.
     verdict = Moderator.load(a, fast=True).assess_one("hello")
     assert verdict.model == manifest["version"] + "+fast" and len(verdict.scores) == 8
+
+
+def test_the_teachers_answers_are_kept_per_text_and_model(tmp_path, monkeypatch):
+    from parley.moderation.train import remembered
+
+    monkeypatch.setenv("PARLEY_CACHE", str(tmp_path / "cache"))
+    model = tmp_path / "minilm.onnx"
+    model.write_bytes(b"model one")
+    asked = []
+
+    class Teacher:
+        def probabilities(self, texts):
+            asked.append(list(texts))
+            return np.array([[len(t) / 100] * len(data.MODEL_LABELS) for t in texts])
+
+    first = remembered(Teacher(), model)(["a", "bb", "a"])
+    assert asked == [["a", "bb"]] and first[:, 0].tolist() == [0.01, 0.02, 0.01]
+    again = remembered(Teacher(), model)(["bb", "ccc"])  # a new process: read from disk
+    assert asked[1:] == [["ccc"]] and again[:, 0].tolist() == [0.02, 0.03]
+    model.write_bytes(b"model two")  # another model's answers are not its own
+    remembered(Teacher(), model)(["a"])
+    assert asked[2:] == [["a"]]
 
 
 def test_training_without_the_second_stage_artefacts_is_a_clear_error(small_data, tmp_path, capsys):
