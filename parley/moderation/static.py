@@ -140,19 +140,23 @@ class StaticScorer:
         return out
 
     def _pieces_of(self, batch: features.Batch, distinct: np.ndarray, first_at: np.ndarray) -> list[tuple[int, ...]]:
+        """Each distinct word's pieces. The answer is built from what this call read or
+        split itself, so another thread adding to the shared memory, or clearing it, can
+        cost a repeated split but never a wrong or missing answer."""
         known = self._known
         keys = distinct.tolist()
-        new = [k for k, h in enumerate(keys) if h not in known]
+        pieces = [known.get(h) for h in keys]
+        new = [k for k, found in enumerate(pieces) if found is None]
         if new:
-            if len(known) + len(new) > _REMEMBERED:  # an archive's long tail: start again
-                known.clear()
             buffer = batch.folded()
             at = first_at[new]
             texts = [buffer[s:e].decode("utf-8", "replace")
                      for s, e in zip(batch.word_starts[at].tolist(), batch.word_ends[at].tolist(), strict=True)]
+            if len(known) + len(new) > _REMEMBERED:  # an archive's long tail: start again
+                known.clear()
             for k, encoded in zip(new, self._tokenizer_().encode_batch(texts, add_special_tokens=False), strict=True):
-                known[keys[k]] = tuple(encoded.ids)
-        return [known[h] for h in keys]
+                pieces[k] = known[keys[k]] = tuple(encoded.ids)
+        return pieces
 
     def _tokenizer_(self):
         if self._tokenizer is None:
