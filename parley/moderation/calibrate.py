@@ -54,11 +54,11 @@ class Curve:
         return "\n".join(lines)
 
 
-def pool(label: str) -> tuple[list[str], np.ndarray]:
-    """The texts that speak to ``label`` and their classes."""
+def pool(label: str, held_out: list[data.Row]) -> tuple[list[str], np.ndarray]:
+    """The texts that speak to ``label`` and their classes (``held_out``: ``data.held_out_rows()``)."""
     j = data.MODEL_LABELS.index(label)
     texts, y = [], []
-    for row in data.held_out_rows():
+    for row in held_out:
         if data.known(row.targets[j]):
             texts.append(row.text)
             y.append(data.binary(row.targets[j]))
@@ -71,12 +71,15 @@ def pool(label: str) -> tuple[list[str], np.ndarray]:
     return texts, np.array(y)
 
 
-def curves(moderator: Moderator, labels: tuple[str, ...] = LABELS, limit: int | None = None) -> list[Curve]:
+def curves(moderator: Moderator, labels: tuple[str, ...] = LABELS, limit: int | None = None,
+           held_out: list[data.Row] | None = None) -> list[Curve]:
     """Each label's trade-off under ``moderator``'s full scores (models and signs), on
-    about ``limit`` comments of each pool (evenly spread) when given."""
+    about ``limit`` comments of each pool (evenly spread) when given. ``held_out``: the
+    held-out rows, when the caller has them already (reading the sets takes seconds)."""
+    held_out = held_out if held_out is not None else data.held_out_rows()
     out = []
     for label in labels:
-        texts, y = pool(label)
+        texts, y = pool(label, held_out)
         if limit and len(texts) > limit:
             step = len(texts) // limit
             texts, y = texts[::step], y[::step]

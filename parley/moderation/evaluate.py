@@ -167,7 +167,8 @@ class Report:
 
 
 def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Report:
-    rows = data.held_out_rows()
+    every = data.held_out_rows()
+    rows = every
     if limit:
         rows = rows[:limit] if len(rows) <= limit else [rows[i] for i in range(0, len(rows), len(rows) // limit)]
     texts = [r.text for r in rows]
@@ -247,7 +248,8 @@ def evaluate(moderator: Moderator, *, limit: int | None = None, log=print) -> Re
         ("mean of middle and MiniLM on every comment", (middle + accurate) / 2))]
     hard = [challenge.run(moderator), challenge.run(fast)]
     return Report(metrics, span_f1, len(trial), worst, flagged, len(sentences), rates, share, bands, differences,
-                  hard, challenge.spam_sets(moderator), candidates, calibrate.curves(moderator, limit=limit),
+                  hard, challenge.spam_sets(moderator), candidates,
+                  calibrate.curves(moderator, limit=limit, held_out=every),
                   {label: dict(acts) for label, acts in moderator.policy.thresholds.items()})
 
 

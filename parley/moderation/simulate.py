@@ -54,9 +54,11 @@ class Simulation:
         return "\n".join(lines)
 
 
-def decided_and_rest(count: int, seed: int = 13) -> tuple[list[data.Row], list[data.Row]]:
+def decided_and_rest(count: int, seed: int = 13, held_out: list[data.Row] | None = None
+                     ) -> tuple[list[data.Row], list[data.Row]]:
     """``count`` held-out news comments to decide, and the held-out news comments left."""
-    news = [r for r in data.held_out_rows() if r.source in NEWS and data.known(r.targets[0])]
+    held_out = held_out if held_out is not None else data.held_out_rows()
+    news = [r for r in held_out if r.source in NEWS and data.known(r.targets[0])]
     if count >= len(news):
         raise ValueError(f"there are {len(news):,} held-out news comments: decide fewer, to measure on the rest")
     random.Random(seed).shuffle(news)
@@ -72,8 +74,9 @@ def as_decisions(rows: list[data.Row]) -> list[data.Row]:
 def simulate(models_dir: Path, count: int = 2000, log=print) -> Simulation:
     from parley.moderation.train import train_first, write_manifest
 
-    decided, rest = decided_and_rest(count)
-    others = [r for r in data.held_out_rows() if r.source not in NEWS and r.source not in data.SEEN_BY_BASELINE]
+    held_out = data.held_out_rows()
+    decided, rest = decided_and_rest(count, held_out=held_out)
+    others = [r for r in held_out if r.source not in NEWS and r.source not in data.SEEN_BY_BASELINE]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         for name in ("minilm.onnx", "tokenizer.json", "manifest.json", "static.npz"):  # the vectors are reused

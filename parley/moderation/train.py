@@ -83,7 +83,7 @@ def train_first(out_dir: Path, log=print, decisions: list[data.Row] | None = Non
     log(f"first stage: {len(rows):,} rows; the MiniLM scores its own for the toxicity target (minutes)")
     teacher = remembered(TransformerScorer(out_dir, threads=2), out_dir / "minilm.onnx")
     texts, targets = [r.text for r in rows], first_targets(rows, teacher)
-    weights = np.array([WRITTEN_WEIGHT if r.source == data.WRITTEN else 1.0 for r in rows])
+    weights = row_weights(rows)
     taught = {}
     if decisions:
         if leave_out is None:
@@ -206,9 +206,13 @@ def rebuild_static(out_dir: Path, log=print) -> dict:
     rows = data.training_rows()
     teacher = remembered(TransformerScorer(out_dir, threads=2), out_dir / "minilm.onnx")
     first = LinearScorer.load(out_dir / "linear.npz")
-    weights = np.array([WRITTEN_WEIGHT if r.source == data.WRITTEN else 1.0 for r in rows])
-    return train_static(out_dir, log, first, [r.text for r in rows], first_targets(rows, teacher), weights,
+    return train_static(out_dir, log, first, [r.text for r in rows], first_targets(rows, teacher), row_weights(rows),
                         fresh_vectors=True)
+
+
+def row_weights(rows: list[data.Row]) -> np.ndarray:
+    """How many dataset rows each row weighs: the written set's ``WRITTEN_WEIGHT``, the rest 1."""
+    return np.array([WRITTEN_WEIGHT if r.source == data.WRITTEN else 1.0 for r in rows])
 
 
 def train_second(out_dir: Path, log=print) -> dict:

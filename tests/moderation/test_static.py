@@ -57,20 +57,21 @@ def test_the_middle_stage_reads_what_the_first_scores_and_ranks_abuse_above_news
 def test_the_default_path_scores_with_the_middle_stage_and_fast_without():
     default, fast = Moderator.load(), Moderator.load(fast=True)
     assert default.middle is not None and fast.middle is None and Moderator.load(accurate=True).middle is None
-    text = "Nobody asked for your opinion, you clown."
-    batch = features.encode([text])
+    texts = ["The council approved the new bus lane on Tuesday.", "You are a worthless pathetic idiot."]
+    batch = features.encode(texts)
     logits = default.first.scan(batch).logits
-    expected = default.middle.probabilities(batch, logits)[0]
-    if not default.unsure(expected[None, :])[0]:  # outside the band the middle stage's answer stands
-        assert default.toxicity([text])[0] == pytest.approx(expected)
-    assert fast.toxicity([text])[0] == pytest.approx(1 / (1 + np.exp(-logits[0])))
+    expected = default.middle.probabilities(batch, logits)
+    assert not default.unsure(expected).any(), expected  # outside the band: the middle stage's answer stands
+    assert default.toxicity(texts) == pytest.approx(expected)
+    assert default.screened(texts) == pytest.approx(expected)
+    assert fast.toxicity(texts) == pytest.approx(1 / (1 + np.exp(-logits)))
+    assert not np.allclose(expected, fast.toxicity(texts))
 
 
 def test_the_shipped_vectors_are_the_minilms_own(middle):
     """Read a few pieces out of the shipped MiniLM again: the stored table is theirs, reduced.
     Pieces are compared by their pairwise distances, which the PCA keeps up to the
     dimensions it drops."""
-    pytest.importorskip("onnx")
     full = static.vocabulary_vectors(MODELS_DIR)
     assert full.shape[0] == middle.vectors.shape[0]
     again = static.reduced(full, middle.vectors.shape[1]).astype(np.float32)
