@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 # What each stand-in stands for, between letters.
 _LEET = str.maketrans({"$": "s", "@": "a", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "!": "i",
                        "|": "l"})
+_SEPARATORS = " .-_*+~"
 # Symbols or digits between two letters: "sh1t", "b@stard", "id10t", "a$$hole". An "@"
 # before a dotted name is an address ("me@site.com") and stays.
 _BETWEEN = re.compile(r"(?<=[a-z])(?:[$013457!|]|@(?![a-z0-9-]*\.[a-z]))+(?=[a-z])")
@@ -62,3 +65,38 @@ def deobfuscated(lowered: str) -> str:
     if "*" in text:
         text = _MASKED.sub(_unmasked, text)
     return _SPACED.sub(_closed_up, text)
+
+
+def _table(chars: str) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars.encode())] = True
+    return table
+
+
+_IS_LETTER = _table("abcdefghijklmnopqrstuvwxyz")
+_IS_ALNUM = _table("abcdefghijklmnopqrstuvwxyz0123456789")
+_IS_SIGN = _table("$@013457!|")
+_IS_SEPARATOR = _table(_SEPARATORS)
+
+
+def suspects(buffer: np.ndarray) -> np.ndarray:
+    """Byte offsets in ``buffer`` (lower-cased UTF-8, as ``features.encode`` builds it)
+    near which ``deobfuscated`` may change something; a text with none comes back from
+    it unchanged. A superset, found in numpy: a batch's regular expressions, run on every
+    text, cost a fifth of ``parley score --fast``, and nine
+    texts in ten have nothing to undo."""
+    letter, sign = _IS_LETTER[buffer], _IS_SIGN[buffer]
+    # A run of signs after a letter, and before one ("sh1t", "a$$hole") or made of "$"
+    # ("a$$"): the two rules that read signs.
+    edges = np.diff(np.concatenate(([False], sign, [False])).astype(np.int8))
+    first, past = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    last = len(buffer) - 1
+    after_letter = (first > 0) & letter[np.maximum(first - 1, 0)]
+    before_letter = (past <= last) & letter[np.minimum(past, last)]
+    found = first[after_letter & (before_letter | (buffer[first] == ord("$")))]
+    if len(buffer) < 6:
+        return np.concatenate((found, np.flatnonzero(buffer == ord("*"))))
+    # Three letters standing alone with one separator between ("k i l l").
+    separator = _IS_SEPARATOR[buffer]
+    spaced = ~_IS_ALNUM[buffer[:-5]] & letter[1:-4] & separator[2:-3] & letter[3:-2] & separator[4:-1] & letter[5:]
+    return np.concatenate((found, np.flatnonzero(spaced), np.flatnonzero(buffer == ord("*"))))

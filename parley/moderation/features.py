@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from parley.moderation.deobfuscate import deobfuscated
+from parley.moderation import deobfuscate
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
@@ -57,6 +57,16 @@ class Batch:
     # Not an init field: a batch copied with other word bounds must not inherit the hashes.
     _word_hashes: np.ndarray | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
     _bytes: bytes | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
+    _prefixes: np.ndarray | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
+
+    def prefix_hashes(self) -> np.ndarray:
+        """Per byte, a 16-bit hash of the four bytes from it (the last three: of fewer),
+        made once for every ``texts_holding_each`` on the batch."""
+        if self._prefixes is None:
+            b = np.concatenate((self.buffer, np.zeros(3, dtype=np.uint8))).astype(np.uint32)
+            keys = b[:-3] | (b[1:-2] << np.uint32(8)) | (b[2:-1] << np.uint32(16)) | (b[3:] << np.uint32(24))
+            self._prefixes = _prefix_hash(keys)
+        return self._prefixes
 
     @property
     def size(self) -> int:
@@ -117,16 +127,58 @@ def texts_holding(batch: Batch, needles: Sequence[bytes]) -> set[int]:
     that needs one of them runs only on these. A match on the original text always
     leaves its needle here (case folds to ASCII lower case, and folding turns only
     non-ASCII characters into spaces). Give rare needles: each hit costs a Python step."""
+    return set().union(*texts_holding_each(batch, needles).values())
+
+
+def texts_holding_each(batch: Batch, needles: Sequence[bytes]) -> dict[bytes, set[int]]:
+    """For each of ``needles``, the texts holding it (as ``texts_holding``). One byte
+    search a needle costs a pass over the buffer each; a batch of an archive (hundreds of
+    kilobytes, a hundred needles) is instead searched once for every needle's first four
+    bytes, through a hashed table, and only the positions that pass are compared whole."""
     buffer = batch.folded()
-    hits = []
+    positions: dict[bytes, list[int]] = {}
+    long = [n for n in needles if len(n) >= 4] if len(buffer) >= _BYTE_SEARCH_BELOW else []
     for needle in needles:
-        at = buffer.find(needle)
+        if len(needle) >= 4 and long:
+            continue
+        at, hits = buffer.find(needle), positions.setdefault(needle, [])
         while at != -1:
             hits.append(at)
             at = buffer.find(needle, at + 1)
-    if not hits:
-        return set()
-    return set((np.searchsorted(batch.starts, np.array(hits, dtype=np.int64), side="right") - 1).tolist())
+    if long:
+        table, by_prefix = _prefix_table(tuple(long))
+        for at in np.flatnonzero(table[batch.prefix_hashes()]).tolist():
+            for needle in by_prefix.get(buffer[at:at + 4], ()):
+                if buffer.startswith(needle, at):
+                    positions.setdefault(needle, []).append(at)
+    out = {}
+    for needle in needles:
+        hits = positions.get(needle)
+        out[needle] = (set((np.searchsorted(batch.starts, np.array(hits, dtype=np.int64), side="right") - 1).tolist())
+                       if hits else set())
+    return out
+
+
+# Below this many bytes (a post, a few comments) a byte search per needle is cheaper than
+# hashing every position.
+_BYTE_SEARCH_BELOW = 1 << 15
+
+
+def _prefix_hash(keys: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return ((keys * np.uint32(2654435761)) >> np.uint32(16)).astype(np.uint16)
+
+
+@functools.lru_cache(maxsize=64)
+def _prefix_table(needles: tuple[bytes, ...]) -> tuple[np.ndarray, dict[bytes, list[bytes]]]:
+    """Which hashed four-byte prefixes start one of ``needles``, and the needles by prefix."""
+    by_prefix: dict[bytes, list[bytes]] = {}
+    for needle in needles:
+        by_prefix.setdefault(needle[:4], []).append(needle)
+    keys = np.array([int.from_bytes(p, "little") for p in by_prefix], dtype=np.uint32)
+    table = np.zeros(1 << 16, dtype=bool)
+    table[_prefix_hash(keys)] = True
+    return table, by_prefix
 
 
 @functools.cache
@@ -151,15 +203,33 @@ def _fold_table() -> dict[int, str]:
 _RESIZED = frozenset({"\u0130"} | {chr(cp) for cp, to in _fold_table().items() if len(to) != 1})
 
 
+def _lowered(text: str) -> str:
+    lowered = text.lower()
+    return lowered if lowered.isascii() else lowered.translate(_fold_table())
+
+
 def fold(text: str) -> str:
     """What the features read of a text: lower-cased, symbols folded, disguised words
     written out (``deobfuscate.py``: "a$$hole" reads as "asshole", at the same offsets)."""
-    lowered = text.lower()
-    return deobfuscated(lowered if lowered.isascii() else lowered.translate(_fold_table()))
+    return deobfuscate.deobfuscated(_lowered(text))
+
+
+def _framed(texts: Sequence[str]) -> list[bytes]:
+    """Each text's ``fold`` framed by spaces, in UTF-8; the disguises are looked for only
+    in the texts ``deobfuscate.suspects`` names."""
+    lowered = [_lowered(t) for t in texts]
+    encoded = [(" " + t + " ").encode("utf-8", "replace") for t in lowered]
+    suspects = deobfuscate.suspects(np.frombuffer(b"\0".join(encoded), dtype=np.uint8))
+    if len(suspects):
+        ends = np.cumsum(np.fromiter((len(e) + 1 for e in encoded), dtype=np.int64, count=len(encoded)))
+        for i in np.unique(np.searchsorted(ends, suspects, side="right")).tolist():
+            # The same length: deobfuscated rewrites ASCII characters one for one.
+            encoded[i] = (" " + deobfuscate.deobfuscated(lowered[i]) + " ").encode("utf-8", "replace")
+    return encoded
 
 
 def encode(texts: Sequence[str]) -> Batch:
-    encoded = [(" " + fold(t) + " ").encode("utf-8", "replace") for t in texts]
+    encoded = _framed(texts)
     buffer = np.frombuffer(b"\0".join(encoded) + b"\0", dtype=np.uint8)
     lengths = np.fromiter((len(e) + 1 for e in encoded), dtype=np.int64, count=len(encoded))
     starts = np.zeros(len(encoded), dtype=np.int64)

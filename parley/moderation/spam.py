@@ -111,15 +111,20 @@ _SIGNS: tuple[tuple[str, float, int, re.Pattern, tuple[bytes, ...]], ...] = (
 _LINK_NEEDLES = (b"://", b"www.", *(b"." + tld.encode() for tld in _TLDS))
 
 
-def _link_candidates(batch: features.Batch) -> set[int]:
-    """Texts that may hold a link. A byte search per needle: for one comment, as a post
-    brings, this costs microseconds where masks over the buffer's dots cost 1.7 ms."""
-    return features.texts_holding(batch, _LINK_NEEDLES)
+# Every needle the spam rules search for; a batch is searched for all of them at once.
+_RULE_NEEDLES = tuple(dict.fromkeys((*_LINK_NEEDLES, *_KNOWN_NEEDLES)))
+_ALL_NEEDLES = tuple(dict.fromkeys((*_RULE_NEEDLES, *(n for *_, needles in _SIGNS for n in needles))))
 
 
-def _known_candidates(batch: features.Batch, needles: Sequence[bytes] = _KNOWN_NEEDLES) -> set[int]:
-    """Texts holding one of ``needles`` (_KNOWN's by default)."""
-    return features.texts_holding(batch, needles)
+class _Holding:
+    """Which texts of a batch hold which of _ALL_NEEDLES: a pattern runs only on the
+    texts holding one of the needles it needs."""
+
+    def __init__(self, batch: features.Batch, needles: Sequence[bytes]) -> None:
+        self._found = features.texts_holding_each(batch, needles)
+
+    def any_of(self, needles: Sequence[bytes]) -> list[int]:
+        return sorted(set().union(*(self._found[n] for n in needles)))
 
 
 def _merged(marks: list[Span]) -> list[Span]:
@@ -167,12 +172,13 @@ class SpamScorer(Scorer):
         # Regular expressions cost far more a character than the searches for what every
         # match needs, and nearly no comment in an archive is spam: they run only where
         # those searches hit, on the original text, so offsets are the text's own.
-        for i in _link_candidates(batch):
+        holding = _Holding(batch, _ALL_NEEDLES if self.advert_signs else _RULE_NEEDLES)
+        for i in holding.any_of(_LINK_NEEDLES):
             links = list(_LINK.finditer(texts[i]))
             if links:
                 evidence[i] += 0.3 + 0.8 * max(0, len(links) - self.max_links)
                 spans.setdefault(i, []).extend(Span(m.start(), m.end(), "spam") for m in links)
-        for i in _known_candidates(batch):
+        for i in holding.any_of(_KNOWN_NEEDLES):
             known = list(_KNOWN.finditer(texts[i]))
             evidence[i] += 1.2 * len(known)
             spans.setdefault(i, []).extend(Span(m.start(), m.end(), "spam") for m in known)
@@ -181,7 +187,7 @@ class SpamScorer(Scorer):
         kinds = np.zeros(n)
         kinds[list(spans)] = 1  # the texts with links or a known advertising phrase
         for _name, weight, most, pattern, needles in _SIGNS if self.advert_signs else ():
-            for i in _known_candidates(batch, needles):
+            for i in holding.any_of(needles):
                 found = list(pattern.finditer(texts[i]))[:most]
                 if found:
                     evidence[i] += weight * len(found)

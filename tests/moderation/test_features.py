@@ -66,3 +66,20 @@ def test_summed_adds_repeated_ngrams_and_every_kind():
     table[0] = 0  # the null feature: a bigram across two texts
     # Per text: its words plus its word pairs ("idiot idiot": 2 + 1; "you idiot": 2 + 1).
     assert features.summed(kinds, 3, 2**10, table).tolist() == [[3, 3], [0, 0], [3, 3]]
+
+
+def test_texts_holding_each_finds_what_a_byte_search_finds_in_a_small_and_a_large_batch():
+    rng = np.random.default_rng(5)
+    words = ["buy", "pills", "pillow", "casino", "case", "www.", ".com", ".co", "$", "seo", "seoul", "repl", "reply"]
+    texts = [" ".join(rng.choice(words + ["the", "a", "news", "of"], size=rng.integers(1, 9))) for _ in range(9000)]
+    needles = (b"pills", b"pillow", b"casino", b"www.", b".com", b".co", b"$", b"seo", b"reply", b"repla")
+    small, large = features.encode(texts[:20]), features.encode(texts)
+    # One batch below the size where the hashed search starts, one above it.
+    assert len(small.folded()) < features._BYTE_SEARCH_BELOW <= len(large.folded())
+    for batch in (small, large):
+        found = features.texts_holding_each(batch, needles)
+        for needle in needles:
+            expected = {i for i, t in enumerate(batch.texts) if needle in features.fold(t).encode()}
+            assert found[needle] == expected, needle
+        assert features.texts_holding(batch, needles[:3]) == found[b"pills"] | found[b"pillow"] | found[b"casino"]
+    assert not features.texts_holding_each(large, (b"repla",))[b"repla"]
