@@ -82,9 +82,9 @@ _IS_SEPARATOR = _table(_SEPARATORS)
 def suspects(buffer: np.ndarray) -> np.ndarray:
     """Byte offsets in ``buffer`` (lower-cased UTF-8, as ``features.encode`` builds it)
     near which ``deobfuscated`` may change something; a text with none comes back from
-    it unchanged. A superset, found in numpy: a batch's regular expressions, run on every
-    text, cost a fifth of ``parley score --fast``, and nine
-    texts in ten have nothing to undo."""
+    it unchanged. A superset, found in numpy: the regular expressions, run on every text
+    of a batch, cost a fifth of ``parley score --fast``, and nine texts in ten have
+    nothing to undo."""
     letter, sign = _IS_LETTER[buffer], _IS_SIGN[buffer]
     # A run of signs after a letter, and before one ("sh1t", "a$$hole") or made of "$"
     # ("a$$"): the two rules that read signs.
