@@ -127,7 +127,12 @@ def texts_holding(batch: Batch, needles: Sequence[bytes]) -> set[int]:
     that needs one of them runs only on these. A match on the original text always
     leaves its needle here (case folds to ASCII lower case, and folding turns only
     non-ASCII characters into spaces). Give rare needles: each hit costs a Python step."""
-    return set().union(*texts_holding_each(batch, needles).values())
+    buffer = batch.folded()
+    if len(buffer) >= _BYTE_SEARCH_BELOW:
+        return set().union(*texts_holding_each(batch, needles).values())
+    if batch.size == 1:  # a post: asked two dozen times, so the cheapest answer
+        return {0} if any(needle in buffer for needle in needles) else set()
+    return _texts_at(batch, [at for needle in needles for at in _found_at(buffer, needle)])
 
 
 def texts_holding_each(batch: Batch, needles: Sequence[bytes]) -> dict[bytes, set[int]]:
@@ -136,27 +141,32 @@ def texts_holding_each(batch: Batch, needles: Sequence[bytes]) -> dict[bytes, se
     kilobytes, a hundred needles) is instead searched once for every needle's first four
     bytes, through a hashed table, and only the positions that pass are compared whole."""
     buffer = batch.folded()
-    positions: dict[bytes, list[int]] = {}
-    long = [n for n in needles if len(n) >= 4] if len(buffer) >= _BYTE_SEARCH_BELOW else []
-    for needle in needles:
-        if len(needle) >= 4 and long:
-            continue
-        at, hits = buffer.find(needle), positions.setdefault(needle, [])
-        while at != -1:
-            hits.append(at)
-            at = buffer.find(needle, at + 1)
-    if long:
-        table, by_prefix = _prefix_table(tuple(long))
-        for at in np.flatnonzero(table[batch.prefix_hashes()]).tolist():
-            for needle in by_prefix.get(buffer[at:at + 4], ()):
-                if buffer.startswith(needle, at):
-                    positions.setdefault(needle, []).append(at)
-    out = {}
-    for needle in needles:
-        hits = positions.get(needle)
-        out[needle] = (set((np.searchsorted(batch.starts, np.array(hits, dtype=np.int64), side="right") - 1).tolist())
-                       if hits else set())
-    return out
+    if len(buffer) < _BYTE_SEARCH_BELOW:
+        if batch.size == 1:
+            return {needle: {0} if needle in buffer else set() for needle in needles}
+        return {needle: _texts_at(batch, _found_at(buffer, needle)) for needle in needles}
+    positions: dict[bytes, list[int]] = {needle: _found_at(buffer, needle) for needle in needles if len(needle) < 4}
+    table, by_prefix = _prefix_table(tuple(n for n in needles if len(n) >= 4))
+    for at in np.flatnonzero(table[batch.prefix_hashes()]).tolist():
+        for needle in by_prefix.get(buffer[at:at + 4], ()):
+            if buffer.startswith(needle, at):
+                positions.setdefault(needle, []).append(at)
+    return {needle: _texts_at(batch, positions.get(needle, ())) for needle in needles}
+
+
+def _found_at(buffer: bytes, needle: bytes) -> list[int]:
+    hits, at = [], buffer.find(needle)
+    while at != -1:
+        hits.append(at)
+        at = buffer.find(needle, at + 1)
+    return hits
+
+
+def _texts_at(batch: Batch, positions: Sequence[int]) -> set[int]:
+    """The texts the byte offsets ``positions`` lie in."""
+    if not positions:
+        return set()
+    return set((np.searchsorted(batch.starts, np.array(positions, dtype=np.int64), side="right") - 1).tolist())
 
 
 # Below this many bytes (a post, a few comments) a byte search per needle is cheaper than
@@ -287,7 +297,7 @@ def char_ngrams(batch: Batch, sizes: tuple[int, int], n_features: int) -> list[O
     out = []
     with np.errstate(over="ignore"):
         for n in range(1, sizes[1] + 1):
-            count = len(b) - n + 1
+            count = max(len(b) - n + 1, 0)  # a lone empty text is three bytes, shorter than a 5-gram
             if n > 1:
                 np.multiply(h[:count], _M1, out=h[:count])
                 np.bitwise_xor(h[:count], b[n - 1:n - 1 + count], out=h[:count])

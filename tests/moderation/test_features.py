@@ -83,3 +83,11 @@ def test_texts_holding_each_finds_what_a_byte_search_finds_in_a_small_and_a_larg
             assert found[needle] == expected, needle
         assert features.texts_holding(batch, needles[:3]) == found[b"pills"] | found[b"pillow"] | found[b"casino"]
     assert not features.texts_holding_each(large, (b"repla",))[b"repla"]
+
+
+def test_an_empty_text_alone_has_only_the_null_feature():
+    # Its buffer ("  " and the closing 0) is shorter than the longest character n-gram.
+    kinds = features.occurrences(features.encode([""]), 2**12)
+    assert len(kinds) == 5
+    for occ in kinds:
+        assert occ.bounds.tolist() == [0, len(occ.index)] and not occ.index.any()

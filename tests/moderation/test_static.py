@@ -69,16 +69,24 @@ def test_the_default_path_scores_with_the_middle_stage_and_fast_without():
 
 
 def test_the_shipped_vectors_are_the_minilms_own(middle):
-    """Read a few pieces out of the shipped MiniLM again: the stored table is theirs, reduced.
+    """Read the pieces out of the shipped MiniLM again: the stored table is theirs, reduced.
     Pieces are compared by their pairwise distances, which the PCA keeps up to the
-    dimensions it drops."""
+    dimensions it drops. Read again on another machine they differ by about 1% (on the
+    AMD EPYC of 1 December: median 1.4%, 99th percentile 6.8%, correlation 0.996), as the
+    8-bit kernels onnxruntime picks depend on the CPU; a table of other pieces' vectors
+    (the stored one, shuffled) correlates at about 0."""
     full = static.vocabulary_vectors(MODELS_DIR)
     assert full.shape[0] == middle.vectors.shape[0]
     again = static.reduced(full, middle.vectors.shape[1]).astype(np.float32)
     stored = middle.vectors.astype(np.float32)
-    picks = np.random.default_rng(3).choice(len(stored), 50, replace=False)
-    distances = lambda v: np.linalg.norm(v[picks, None] - v[None, picks], axis=-1)  # noqa: E731
-    assert np.allclose(distances(again), distances(stored), rtol=0.02, atol=0.05)
+    picks = np.random.default_rng(3).choice(len(stored), 200, replace=False)
+    pairs = ~np.eye(len(picks), dtype=bool)
+    distances = lambda v: np.linalg.norm(v[picks, None] - v[None, picks], axis=-1)[pairs]  # noqa: E731
+    read, kept = distances(again), distances(stored)
+    assert np.corrcoef(read, kept)[0, 1] > 0.98
+    assert np.median(np.abs(read - kept) / kept) < 0.03
+    shuffled = distances(stored[np.random.default_rng(4).permutation(len(stored))])
+    assert abs(np.corrcoef(shuffled, kept)[0, 1]) < 0.3
 
 
 def test_fitting_learns_a_separable_rule_and_saves_without_pickle(middle, tmp_path):
