@@ -50,14 +50,33 @@ def cmd_serve(args, config: Config) -> int:
     port = args.port or config.port
     workers = args.workers or config.workers
     print(f"Parley serving {config.database_url} on http://{host}:{port} ({workers} worker(s))", flush=True)
-    uvicorn.run("parley.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                # httptools, with first-time readers' story pages answered before the app.
-                loop="uvloop", http=PROTOCOL, access_log=args.access_log,
-                log_level="warning",
-                # Parley reads X-Forwarded-For itself, from trusted proxies only (web/security.py):
-                # uvicorn's own handling would rewrite the peer address before Parley sees it.
-                proxy_headers=False)
-    return 0
+    _one_thread_each()
+    # httptools, with first-time readers' story pages answered before the app (PROTOCOL).
+    options = dict(factory=True, loop="uvloop", http=PROTOCOL, access_log=args.access_log, log_level="warning",
+                   # Parley reads X-Forwarded-For itself, from trusted proxies only (web/security.py):
+                   # uvicorn's own handling would rewrite the peer address before Parley sees it.
+                   proxy_headers=False)
+    if workers == 1:
+        uvicorn.run("parley.web.app:app_from_env", host=host, port=port, **options)
+        return 0
+    from parley.web import prefork
+    from parley.web.app import preload
+
+    sock = prefork.listening_socket(host, port)
+    preload(config)  # before the fork, so that the workers share one copy of the models
+    return prefork.serve(
+        lambda sock: uvicorn.Server(uvicorn.Config("parley.web.app:app_from_env", **options)).run(sockets=[sock]),
+        sock, workers)
+
+
+def _one_thread_each() -> None:
+    """Scoring runs on the server's thread pool, many posts at once: a library that also
+    starts a thread a core for each call (OpenBLAS under numpy, the tokenizer's rayon)
+    would put several threads on every core. onnxruntime is given one thread itself."""
+    from threadpoolctl import threadpool_limits
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    threadpool_limits(limits=1)
 
 
 def cmd_import_scraped(args, config: Config) -> int:

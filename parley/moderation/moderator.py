@@ -98,6 +98,16 @@ class Moderator:
             return self.version + "+fast"
         return self.version + ("+accurate" if self.accurate else "")
 
+    def warm(self) -> None:
+        """Make now what the models make on first use (the MiniLM's session, the middle
+        stage's float32 table) and score one batch: in a server that forks its workers
+        after this, they share all of it instead of each making its own."""
+        if self.middle is not None:
+            self.middle.warm()
+        if self.second is not None:
+            self.second.probabilities(["Parley is starting."])
+        self.assess([f"Comment {i} on the council's new bus lane, posted while Parley starts." for i in range(16)])
+
     # --- scores ---------------------------------------------------------------------------
 
     def toxicity(self, texts: Sequence[str]) -> np.ndarray:

@@ -168,6 +168,11 @@ class StaticScorer:
             self._tokenizer = tokenizer
         return self._tokenizer
 
+    def warm(self) -> None:
+        """Make now what the first batch would: the tokenizer and the float32 table."""
+        self._table()
+        self._tokenizer_()
+
     def _table(self) -> np.ndarray:
         # float16 on disk, float32 in memory (15.6 MB): a product in float16 is slower.
         if self._float32 is None:

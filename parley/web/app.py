@@ -117,6 +117,12 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Star
     return app
 
 
+def preload(config: Config) -> None:
+    """Load what every worker would load the same (the shipped models), in a process
+    about to fork its workers (``web/prefork.py``)."""
+    _moderator(config)
+
+
 def _moderator(config: Config):
     """The shipped models, loaded once per process, when PARLEY_MODERATION is on."""
     if not config.moderation:
@@ -127,10 +133,9 @@ def _moderator(config: Config):
         moderator = shipped()
     except ModelsMissing as exc:
         raise SystemExit(f"PARLEY_MODERATION=1 but {exc}; or set PARLEY_MODERATION=0 to publish unscored") from None
-    if moderator.second is not None:
-        # The second stage loads on first use (under its own lock, so requests may share
-        # it from the start): load it now, so the first readers do not wait for it.
-        moderator.second.probabilities(["Parley is starting."])
+    # What loads on first use (under its own locks, so requests may share it from the
+    # start) loads now, so the first readers do not wait for it.
+    moderator.warm()
     return moderator
 
 
