@@ -127,6 +127,17 @@ class _Holding:
         return sorted(set().union(*(self._found[n] for n in needles)))
 
 
+def _similarity(text: str, earlier: str, at_least: float) -> float:
+    """``SequenceMatcher``'s ratio of the two texts when it reaches ``at_least``, else 0.
+    Its two upper bounds (from the lengths, then from the characters shared) rule out
+    nearly every pair of different comments at a fifteenth of the cost of the ratio
+    (300 µs for two of 400 characters): a post is compared with its author's last ten."""
+    matcher = SequenceMatcher(None, text, earlier)
+    if matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least:
+        return 0.0
+    return matcher.ratio()
+
+
 def _merged(marks: list[Span]) -> list[Span]:
     """Spans in text order, those that overlap joined (a link is also a shortened link)."""
     out: list[Span] = []
@@ -206,7 +217,7 @@ class SpamScorer(Scorer):
         # stays published (0.55) and a run of them does not (two 0.80); three count at most.
         for i, context in enumerate(contexts or ()):
             if context.author_recent_texts:
-                ratios = [SequenceMatcher(None, texts[i], earlier).ratio()
+                ratios = [_similarity(texts[i], earlier, self.flood_similarity)
                           for earlier in context.author_recent_texts[:10]]
                 weights = sorted((1.5 if r >= 0.98 else 0.8 for r in ratios if r >= self.flood_similarity),
                                  reverse=True)

@@ -80,3 +80,17 @@ def test_signs_mark_the_words_that_gave_them_away_once():
     marked = [text[x.start:x.end] for x in s.spans]
     assert "bit.ly/free-pills," in marked or "bit.ly/free-pills" in marked
     assert all(a.end <= b.start for a, b in zip(s.spans, s.spans[1:], strict=False))  # joined where they overlap
+
+
+def test_the_flood_check_skips_only_pairs_that_cannot_reach_the_threshold():
+    from difflib import SequenceMatcher
+
+    from parley.moderation.spam import _similarity
+
+    base = "The council will vote on the new bus lane after the summer recess, the mayor said."
+    pairs = [(base, base), (base, base.replace("summer", "winter")), (base, base + " Really."),
+             (base, "Comment number 2."), (base, base[::-1]), ("Comment number 1.", "Comment number 2."), ("", base)]
+    for text, earlier in pairs:
+        ratio = SequenceMatcher(None, text, earlier).ratio()
+        assert _similarity(text, earlier, 0.9) == (ratio if ratio >= 0.9 else 0.0)
+    assert _similarity(base, base.replace("summer", "winter"), 0.9) > 0.9  # a near-copy is still caught
