@@ -135,7 +135,8 @@ def _similarity(text: str, earlier: str, at_least: float) -> float:
     matcher = SequenceMatcher(None, text, earlier)
     if matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least:
         return 0.0
-    return matcher.ratio()
+    ratio = matcher.ratio()
+    return ratio if ratio >= at_least else 0.0
 
 
 def _merged(marks: list[Span]) -> list[Span]:
