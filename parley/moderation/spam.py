@@ -11,6 +11,7 @@ have one. Repetition and shouting are counted over the batch's bytes in numpy.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
@@ -129,13 +130,17 @@ class _Holding:
 
 def _similarity(text: str, earlier: str, at_least: float) -> float:
     """``SequenceMatcher``'s ratio of the two texts when it reaches ``at_least``, else 0.
-    Its two upper bounds (from the lengths, then from the characters shared) rule out
-    nearly every pair of different comments at a fifteenth of the cost of the ratio
-    (300 µs for two of 400 characters): a post is compared with its author's last ten."""
-    matcher = SequenceMatcher(None, text, earlier)
-    if matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least:
+    Two upper bounds of the ratio, from the lengths and then from the characters the
+    texts share, rule out nearly every pair of different comments before the matcher is
+    made (indexing the earlier text alone costs 250 µs for 400 characters): a post is
+    compared with its author's last ten."""
+    total = len(text) + len(earlier)
+    if not total or 2 * min(len(text), len(earlier)) < at_least * total:
+        return 1.0 if not total else 0.0
+    shared = sum((Counter(text) & Counter(earlier)).values())
+    if 2 * shared < at_least * total:
         return 0.0
-    ratio = matcher.ratio()
+    ratio = SequenceMatcher(None, text, earlier).ratio()
     return ratio if ratio >= at_least else 0.0
 
 
