@@ -147,7 +147,7 @@ def load(server, thread) -> None:
     client = Client(HOST, server.port)
     server.create_thread(client, thread)
     result = run_async(post_thread(HOST, server.port, thread.items, functools.partial(server.comment_request, thread),
-                                   server.comment_id, 4, 600))
+                                   server.answer, 4, 600))
     log(f"  {server.name}: {len(thread.items)} comments loaded in {result.seconds:.1f} s")
 
 

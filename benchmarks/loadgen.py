@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import gzip
 import http.client
+import json
 import math
 import os
 import time
@@ -124,14 +125,19 @@ class WriteResult:
         return self.client_cpu_seconds / self.seconds
 
 
-# A peer turns (item, parent's id) into (method, target, JSON body) and reads the new id back.
+# A peer turns (item, parent's id) into (method, target, JSON body), and (status, body)
+# into the new comment's id: None when the comment is not shown (moderation held it or
+# sent it back to its writer), a BenchError when the post failed.
 RequestFor = Callable[[Item, int | None], tuple[str, str, bytes]]
+Answer = Callable[[int, bytes], int | None]
 
 
 async def post_thread(host: str, port: int, items: Sequence[Item], request_for: RequestFor,
-                      id_of: Callable[[bytes], int], clients: int, time_limit: float) -> WriteResult:
+                      answer: Answer, clients: int, time_limit: float) -> WriteResult:
     """Post every item with ``clients`` concurrent writers, each on its own connection.
-    A reply waits until its parent exists (and is timed from when it is sent).
+    A reply waits until its parent exists (and is timed from when it is sent); a reply to
+    a comment that is not shown is posted as a comment of its own, as a reader could
+    only do.
     Bounded: one request per item, and the whole run gives up after ``time_limit`` s."""
     ids: list[int | None] = [None] * len(items)
     posted = [asyncio.Event() for _ in items]
@@ -154,9 +160,7 @@ async def post_thread(host: str, port: int, items: Sequence[Item], request_for: 
             t0 = time.perf_counter()
             status, _, data = await conn.request(method, target, body, (("Content-Type", "application/json"),))
             latencies.append(time.perf_counter() - t0)
-            if status != 201:
-                raise BenchError(f"POST {target} answered {status}: {data[:300]!r}")
-            ids[item.index] = id_of(data)
+            ids[item.index] = answer(status, data)
             posted[item.index].set()
             if time.perf_counter() - start > time_limit:
                 raise BenchError(f"writing took longer than {time_limit:.0f} s; gave up")
@@ -172,6 +176,13 @@ async def post_thread(host: str, port: int, items: Sequence[Item], request_for: 
     seconds = time.perf_counter() - start
     return WriteResult(clients, len(items), seconds, latencies, time.process_time() - cpu0,
                        sum(c.opened for c in conns), [i for i in ids if i is not None])
+
+
+def created(status: int, body: bytes) -> int:
+    """``Answer`` for a server without moderation: 201 and the comment's id, or a failure."""
+    if status != 201:
+        raise BenchError(f"a post answered {status}: {body[:300]!r}")
+    return json.loads(body)["id"]
 
 
 def run_async(coro):

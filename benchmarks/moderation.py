@@ -10,6 +10,9 @@
 2. Latency moderation adds to posting: real HTTP posts to ``parley serve`` (one worker,
    pinned to one core) with moderation on and off, sequentially; p50 and p99 of each,
    and of one comment's ``Moderator.assess_one`` in process.
+3. Memory of two workers with moderation on (``workers_memory``): ``parley serve
+   --workers 2`` beside uvicorn's spawned workers on the same app, RSS and PSS summed
+   over every process of each.
 
 Medians over ``--runs``; the machine is shared, so read ratios, not absolutes.
 """
@@ -152,6 +155,74 @@ def posting_latency(moderation: bool, n: int, work: Path) -> tuple[float, float]
     return statistics.median(times), times[int(len(times) * 0.99) - 1]
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def workers_memory(work: Path, posts: int = 1000) -> list[tuple[str, int, float, float]]:
+    """Two workers with moderation on, after ``posts`` real comments from eight clients:
+    ``parley serve --workers 2`` (forked after the models load) beside uvicorn's own
+    ``--workers 2`` on the same app (spawned: each worker loads the models). Per way,
+    (label, processes, RSS summed in MiB, PSS summed in MiB). RSS counts a page shared
+    by several processes in each of them; PSS divides it among them, so its sum is the
+    memory the workers take together."""
+    import concurrent.futures
+
+    import httpx
+    import psutil
+
+    from parley.demo import SLUG as slug
+
+    texts = comments(posts, seed=9)
+    out = []
+    for label, command in (
+            ("`parley serve --workers 2`: forked after the models load", ["serve", "--workers", "2"]),
+            ("uvicorn `--workers 2` on the same app: spawned, each loads the models", None)):
+        db = work / "memory.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        env = {**os.environ, "PARLEY_DATABASE_URL": f"sqlite:///{db}", "PARLEY_RATE_LIMIT": "0",
+               "PARLEY_MODERATION": "1"}
+        subprocess.run([PY, "-m", "parley.cli", "migrate"], env=env, check=True, capture_output=True)
+        subprocess.run([PY, "-m", "parley.cli", "demo"], env=env, check=True, capture_output=True)
+        port = _free_port()
+        argv = ([PY, "-m", "parley.cli", *command, "--port", str(port)] if command else
+                [PY, "-m", "uvicorn", "--factory", "parley.web.app:app_from_env", "--port", str(port),
+                 "--workers", "2", "--loop", "uvloop", "--log-level", "warning"])
+        server = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(600):
+                try:
+                    if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+
+            def post(chunk: list[tuple[int, str]], base: str = base) -> None:
+                with httpx.Client(base_url=base, timeout=60) as client:
+                    for i, text in chunk:
+                        client.post(f"/api/v1/stories/{slug}/comments",
+                                    json={"author_name": f"Reader {i % 50}", "body": text[:5000] or "ok"})
+
+            items = list(enumerate(texts))
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                list(pool.map(post, [items[k::8] for k in range(8)]))
+            tree = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+            memory = [p.memory_full_info() for p in tree]
+            out.append((label, len(tree), sum(m.rss for m in memory) / 2**20, sum(m.pss for m in memory) / 2**20))
+            print(f"  {label}: {out[-1][1]} processes, RSS {out[-1][2]:.0f} MiB, PSS {out[-1][3]:.0f} MiB",
+                  file=sys.stderr, flush=True)
+        finally:
+            server.terminate()
+            server.wait(30)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -167,6 +238,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         off = posting_latency(False, args.posts, Path(tmp))
         on = posting_latency(True, args.posts, Path(tmp))
+        print("memory of two workers...", file=sys.stderr)
+        memory = workers_memory(Path(tmp))
     alt = {size: rate for label, size, rate in rates if label == "alt-profanity-check"}
     lines = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, median of {args.runs} runs, "
              f"one core (`taskset -c {CORE}`), start-up included.", "",
@@ -178,7 +251,11 @@ def main() -> None:
               f"| `Moderator.assess_one` in process | {assess[0]:.2f} | {assess[1]:.2f} |",
               f"| POST a comment, moderation off | {off[0]:.2f} | {off[1]:.2f} |",
               f"| POST a comment, moderation on | {on[0]:.2f} | {on[1]:.2f} |",
-              f"| added by moderation | {on[0] - off[0]:.2f} | {on[1] - off[1]:.2f} |"]
+              f"| added by moderation | {on[0] - off[0]:.2f} | {on[1] - off[1]:.2f} |",
+              "", "Two workers with moderation on, after 1,000 comments from eight clients (every process of the "
+              "server counted, the parent's too):", "",
+              "| workers | processes | RSS summed, MiB | PSS summed, MiB |", "|---|---:|---:|---:|",
+              *(f"| {label} | {n} | {rss:,.0f} | {pss:,.0f} |" for label, n, rss, pss in memory)]
     table = "\n".join(lines)
     print(table)
     if args.out:

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psutil
-from loadgen import BenchError, wait_until_up
+from loadgen import BenchError, created, wait_until_up
 from workload import Item, Thread
 
 HOST = "127.0.0.1"
@@ -63,8 +63,9 @@ class Server:
         raise NotImplementedError
 
     @staticmethod
-    def comment_id(body: bytes) -> int:
-        return json.loads(body)["id"]
+    def answer(status: int, body: bytes) -> int | None:
+        """The new comment's id (``loadgen.Answer``)."""
+        return created(status, body)
 
     def count(self, body: bytes, kind: str) -> int:
         raise NotImplementedError
@@ -127,10 +128,11 @@ class Parley(Server):
         super().__init__(workdir, cpus)
         self.workers = workers
         self.db = workdir / "parley.db"
+        self.unshown = 0  # posts moderation held or sent back (``answer``)
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
-        env.update(PARLEY_DATABASE_URL=f"sqlite:///{self.db}", PARLEY_RATE_LIMIT="0")
+        env.update(PARLEY_DATABASE_URL=f"sqlite:///{self.db}", PARLEY_RATE_LIMIT="0", PARLEY_MODERATION="1")
         return env
 
     def _parley(self) -> list[str]:
@@ -151,7 +153,9 @@ class Parley(Server):
                 self._env())
 
     def describe(self) -> str:
-        return f"`parley serve --workers {self.workers}` (uvicorn, uvloop, httptools), SQLite in WAL mode"
+        return (f"`parley serve --workers {self.workers}` (uvicorn, uvloop, httptools), SQLite in WAL mode, "
+                f"moderation on (the shipped models score every post; {self.unshown} of the posts were held, "
+                "folded or sent back to be rephrased, and a reply to one of those was posted as a comment of its own)")
 
     def create_thread(self, client, thread: Thread) -> None:
         body = json.dumps({"slug": thread.slug, "title": thread.title,
@@ -160,6 +164,18 @@ class Parley(Server):
         got = client.request("POST", "/api/v1/stories", body, headers={"Authorization": f"Bearer {token}"})
         if got.status != 201:
             raise BenchError(f"creating story {thread.slug} answered {got.status}: {got.body[:300]!r}")
+
+    def answer(self, status: int, body: bytes) -> int | None:
+        """Moderation is on: a comment it holds or folds away is stored, and one it sends
+        back to be rephrased (422, code "rephrase") is not; neither can be replied to."""
+        if status == 422 and json.loads(body).get("error", {}).get("code") == "rephrase":
+            self.unshown += 1
+            return None
+        made = created(status, body)
+        if json.loads(body)["state"] != "published":
+            self.unshown += 1
+            return None
+        return made
 
     def comment_request(self, thread, item, parent_id):
         payload = {"author_name": item.author, "body": item.body}

@@ -228,7 +228,7 @@ def wait_for_quiet(limit_s: float, threshold: float = 0.25) -> float:
 def write_phase(server: Server, client: Client, thread: Thread, clients: int, s: Settings) -> WriteResult:
     server.create_thread(client, thread)
     request_for = functools.partial(server.comment_request, thread)
-    result = run_async(post_thread(HOST, server.port, thread.items, request_for, server.comment_id, clients,
+    result = run_async(post_thread(HOST, server.port, thread.items, request_for, server.answer, clients,
                                    s.write_time_limit_s))
     log(f"  {server.name}: {thread.slug} written by {clients} client(s): {result.rate:.0f} comments/s "
         f"({result.seconds:.1f} s)")
@@ -446,6 +446,7 @@ def bench_peer(server: Server, version: str, threads: dict[str, Thread], wrk: Wr
                 server, server_cpus, functools.partial(write_phase, server, client, threads[key], clients, s))
             result.server_busy, result.server_own, result.foreign = busy, own, others
             res.writes.append((key, result))
+        res.setup = server.describe()  # after the writes: it may say what moderation did to them
 
         if nginx is not None and s.page_only:
             res.static = static_rows(server, nginx, wrk, sampler, threads["small"].slug, s, server_cpus, budget)
