@@ -154,8 +154,8 @@ class Parley(Server):
 
     def describe(self) -> str:
         return (f"`parley serve --workers {self.workers}` (uvicorn, uvloop, httptools), SQLite in WAL mode, "
-                f"moderation on (the shipped models score every post; {self.unshown} of the posts were held, "
-                "folded or sent back to be rephrased, and a reply to one of those was posted as a comment of its own)")
+                f"moderation on (the shipped models score every post; moderation held, folded or sent back "
+                f"{self.unshown} of the posts, and a reply to one of those was posted as a comment of its own)")
 
     def create_thread(self, client, thread: Thread) -> None:
         body = json.dumps({"slug": thread.slug, "title": thread.title,
