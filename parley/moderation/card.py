@@ -127,7 +127,7 @@ so side-by-side rows exclude those sets.
   The written set names many groups in its identity attacks, and the middle stage has learned some
   of that: an identity statement such as "As a Chinese voter I think the aid package should pass."
   scores identity_attack near 0.7, under the policy's 0.8 but not by much.
-- The written set (`harm_train.jsonl`, 1,819 comments) and the challenge set were both written for
+- The written set (`harm_train.jsonl`, 4,173 comments) and the challenge set were both written for
   Parley by language-model helpers asked for reader comments of each kind; the written set's writers
   never saw the challenge set, and its near-copies of it were dropped, but the register is the same:
   the challenge figures above may flatter the models on harm that people write.

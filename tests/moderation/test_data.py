@@ -5,7 +5,7 @@ import csv
 import json
 import re
 
-from parley.moderation import challenge, data
+from parley.moderation import challenge, data, identity
 from parley.moderation.calibrate import HARM_DEV
 
 
@@ -41,7 +41,7 @@ def test_stormfront_leaves_out_what_was_hate_only_in_context():
 def test_the_written_set_maps_each_kind_and_is_none_of_the_measured_texts():
     rows = _rows(data.WRITTEN)
     items = [json.loads(line) for line in data.WRITTEN_FILE.read_text(encoding="utf-8").splitlines()]
-    assert len(rows) == len(items) >= 1800
+    assert len(rows) == len(items) >= 4000
     by_text = {data.normalised(i["text"]): i for i in items}
     for r in rows:
         item = by_text[data.normalised(r.text)]
@@ -54,6 +54,7 @@ def test_the_written_set_maps_each_kind_and_is_none_of_the_measured_texts():
     measured = {data.normalised(i.text) for i in challenge.load()}
     dev = HARM_DEV.read_text(encoding="utf-8").splitlines()
     measured |= {data.normalised(json.loads(line)["text"]) for line in dev}
+    measured |= {data.normalised(t) for t in identity.sentences()}  # the bias check learns nothing either
     assert not measured & set(by_text)
     # Nothing sneaks in by punctuation or case either.
     squeeze = lambda t: re.sub(r"\W+", "", t.lower())  # noqa: E731

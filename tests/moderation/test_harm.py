@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from parley.moderation import Action, harm
+from parley.moderation.data import MODEL_LABELS
 from parley.moderation.moderator import shipped
 
 THREATS = ["We know where your son goes to school.", "I'll find you, and then we'll talk properly.",
@@ -70,4 +71,13 @@ def test_fast_scoring_leaves_the_signs_out():
     from parley.moderation.moderator import shipped as shipped_models
 
     text = "I know where you live, so think about your family before you write again."
-    assert shipped_models(fast=True).assess_one(text).action is Action.PUBLISH  # the first stage alone
+    signs, _ = harm.harm_signs([text])
+    threat = harm.LABELS.index("threat")
+    assert signs[0, threat] >= 0.8  # the sign reads it as a threat
+    fast = shipped_models(fast=True)
+    first = fast.toxicity([text])[0]  # the first stage alone
+
+    # --fast's threat is the first stage's own, lower than the sign's, and not raised to it.
+    assert first[MODEL_LABELS.index("threat")] < signs[0, threat]
+    assert fast.assess_one(text).scores["threat"] == round(float(first[MODEL_LABELS.index("threat")]), 4)
+    assert shipped().assess_one(text).scores["threat"] >= signs[0, threat]

@@ -89,7 +89,8 @@ def test_the_flood_check_skips_only_pairs_that_cannot_reach_the_threshold():
 
     base = "The council will vote on the new bus lane after the summer recess, the mayor said."
     pairs = [(base, base), (base, base.replace("summer", "winter")), (base, base + " Really."),
-             (base, "Comment number 2."), (base, base[::-1]), ("Comment number 1.", "Comment number 2."), ("", base), ("", "")]
+             (base, "Comment number 2."), (base, base[::-1]), ("Comment number 1.", "Comment number 2."),
+             ("", base), ("", "")]
     for text, earlier in pairs:
         ratio = SequenceMatcher(None, text, earlier).ratio()
         assert _similarity(text, earlier, 0.9) == (ratio if ratio >= 0.9 else 0.0)
