@@ -74,6 +74,7 @@ class Moderator:
         self.topic = OffTopicScorer(first)
         # Posts that arrive while others are being scored are scored with them (batching.py).
         self._posts: Batcher[tuple, Verdict] = Batcher(self._assess_posts)
+        self._warm = False
 
     @classmethod
     def load(cls, models_dir: Path = MODELS_DIR, *, fast: bool = False, accurate: bool = False,
@@ -101,7 +102,11 @@ class Moderator:
     def warm(self) -> None:
         """Make now what the models make on first use (the MiniLM's session, the middle
         stage's float32 table) and score one batch: in a server that forks its workers
-        after this, they share all of it instead of each making its own."""
+        after this, they share all of it instead of each making its own. Once is enough
+        (every app the process makes asks)."""
+        if self._warm:
+            return
+        self._warm = True
         if self.middle is not None:
             self.middle.warm()
         if self.second is not None:
