@@ -70,6 +70,8 @@ def serve(run_worker: Callable[[socket.socket], None], sock: socket.socket, work
                 sys.stderr.flush()
                 os._exit(status)
         children[pid] = time.monotonic()
+        if stopping:  # the signal came while it was being forked: it missed the SIGTERM
+            os.kill(pid, signal.SIGTERM)
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal stopping
