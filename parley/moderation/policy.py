@@ -54,12 +54,13 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     "insult": {"fold": 0.8, "rephrase": 0.9},
     "profanity": {"fold": 0.85},
     # Held from 0.45: the lowest threshold from which precision stays at 0.7 or more on the
-    # held-out threats (calibrate.py: 0.722, recall 0.464; at 0.8, 0.808 and 0.375). A hold
-    # costs a moderator a look, not the writer a rebuff, so it may be wrong more often.
+    # held-out threats (calibrate.py, models 07f8e15d: 0.705, recall 0.552; at 0.8, 0.836 and
+    # 0.427). A hold costs a moderator a look, not the writer a rebuff, so it may be wrong
+    # more often.
     "threat": {"hold": 0.45},
-    # Precision 0.895 and 0.926 on the held-out pool. Lower costs the people it protects: at
-    # 0.65 (precision 0.849) "As a Chinese voter I think the aid package should pass." is
-    # sent back to its writer.
+    # Precision 0.901 and 0.923 on the held-out pool. Lower costs the people it protects: at
+    # 0.65 (precision 0.856) "As a Chinese voter I think the aid package should pass."
+    # (identity_attack 0.700) is sent back to its writer.
     "identity_attack": {"rephrase": 0.8, "hold": 0.9},
     # Spam is held from 0.6: on spam_dev.jsonl the lowest threshold with precision 0.95 or
     # more (0.973; spam_test.jsonl, measured after: 78% of spam held, 2% of the rest).
