@@ -171,11 +171,13 @@ class Parley(Server):
         if status == 422 and json.loads(body).get("error", {}).get("code") == "rephrase":
             self.unshown += 1
             return None
-        made = created(status, body)
-        if json.loads(body)["state"] != "published":
+        if status != 201:
+            return created(status, body)  # raises, naming the status
+        comment = json.loads(body)
+        if comment["state"] != "published":
             self.unshown += 1
             return None
-        return made
+        return comment["id"]
 
     def comment_request(self, thread, item, parent_id):
         payload = {"author_name": item.author, "body": item.body}
