@@ -75,15 +75,22 @@ def curves(moderator: Moderator, labels: tuple[str, ...] = LABELS, limit: int | 
            held_out: list[data.Row] | None = None) -> list[Curve]:
     """Each label's trade-off under ``moderator``'s full scores (models and signs), on
     about ``limit`` comments of each pool (evenly spread) when given. ``held_out``: the
-    held-out rows, when the caller has them already (reading the sets takes seconds)."""
+    held-out rows, when the caller has them already (reading the sets takes seconds).
+    The pools overlap (a Jigsaw row speaks to every label), so their texts are scored
+    once, together."""
     held_out = held_out if held_out is not None else data.held_out_rows()
-    out = []
+    pools = {}
     for label in labels:
         texts, y = pool(label, held_out)
         if limit and len(texts) > limit:
             step = len(texts) // limit
             texts, y = texts[::step], y[::step]
-        scores = np.array([s.values[label] for s in moderator.scores(texts)])
+        pools[label] = (texts, y)
+    every = list(dict.fromkeys(t for texts, _ in pools.values() for t in texts))
+    scored = dict(zip(every, moderator.scores(every), strict=True))
+    out = []
+    for label, (texts, y) in pools.items():
+        scores = np.array([scored[t].values[label] for t in texts])
         rows = []
         for t in STEPS:
             over = scores >= t

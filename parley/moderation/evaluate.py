@@ -157,7 +157,10 @@ class Report:
                 at = {t: p for t, p, _, _ in curve.rows}
                 said = ", ".join(f"{action} at {t:g}" + (f" (precision {at[round(t, 2)]:.3f})" if round(t, 2) in at
                                                           else "") for action, t in acts.items())
-                lines += [curve.table(), "", f"The policy: {said or 'no action'}.", ""]
+                lowest = curve.lowest_for(0.7)
+                floor = f"{lowest:.2f}" if lowest is not None else "none"
+                lines += [curve.table(), "", f"The policy: {said or 'no action'}. The lowest threshold from which "
+                          f"precision stays at 0.7 or more: {floor}.", ""]
         for result in self.challenge:
             lines += ["", f"The challenge set (`parley/moderation/challenge.jsonl`), {result.model}: actions per kind",
                       "", result.table()]
