@@ -50,6 +50,11 @@ def _civil(report: Report) -> str:
             f"{high:+.3f}).")
 
 
+def _written_count() -> int:
+    with open(data.WRITTEN_FILE, encoding="utf-8") as f:
+        return sum(1 for line in f if line.strip())
+
+
 def model_card(manifest: dict, report: Report) -> str:
     stages = manifest.get("stages", {})
     first = stages.get("first", {})
@@ -125,9 +130,9 @@ so side-by-side rows exclude those sets.
   first is unsure of, so a confident first-stage miss stays a miss.
 - The identity sentences are a small template set; passing it does not prove the absence of bias.
   The written set names many groups in its identity attacks, and the middle stage has learned some
-  of that: an identity statement such as "As a Chinese voter I think the aid package should pass."
-  scores identity_attack near 0.7, under the policy's 0.8 but not by much.
-- The written set (`harm_train.jsonl`, 4,173 comments) and the challenge set were both written for
+  of that: the highest identity sentence above is an ordinary statement, under the policy's lowest
+  threshold but not by much.
+- The written set (`harm_train.jsonl`, {_written_count():,} comments) and the challenge set were both written for
   Parley by language-model helpers asked for reader comments of each kind; the written set's writers
   never saw the challenge set, and its near-copies of it were dropped, but the register is the same:
   the challenge figures above may flatter the models on harm that people write.
